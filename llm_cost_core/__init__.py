@@ -1,0 +1,74 @@
+"""llm-cost core: exact token counting for any encoding a plugin registers.
+
+    import llm_cost_core as lc
+    enc = lc.get_encoding("o200k")
+    enc.encode("hello world")
+
+Importing this package loads no plugin and no vocab; the first call that needs them does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .errors import (
+    InputError,
+    LLMCostError,
+    PluginConflictError,
+    UnknownEncodingError,
+    UnknownModelError,
+    VocabError,
+)
+from .hookspecs import hookimpl
+from .spec import EncodingSpec
+from .vocab import TiktokenFile
+
+if TYPE_CHECKING:
+    from .encoding import Encoding
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "EncodingSpec",
+    "InputError",
+    "LLMCostError",
+    "PluginConflictError",
+    "TiktokenFile",
+    "UnknownEncodingError",
+    "UnknownModelError",
+    "VocabError",
+    "__version__",
+    "encoding_for_model",
+    "encoding_name_for_model",
+    "get_encoding",
+    "hookimpl",
+    "list_encodings",
+]
+
+
+def get_encoding(name: str) -> Encoding:
+    """The encoding called `name` (or one of its aliases). Raises UnknownEncodingError."""
+    from .plugins import registry
+
+    return registry().get_encoding(name)
+
+
+def encoding_name_for_model(model: str) -> str:
+    """The name of the encoding `model` uses. Raises UnknownModelError."""
+    from .plugins import registry
+
+    return registry().encoding_name_for_model(model)
+
+
+def encoding_for_model(model: str) -> Encoding:
+    """The encoding `model` uses. Raises UnknownModelError or UnknownEncodingError."""
+    from .plugins import registry
+
+    return registry().encoding_for_model(model)
+
+
+def list_encodings() -> list[str]:
+    """The names of every installed encoding, sorted."""
+    from .plugins import registry
+
+    return [entry.spec.name for entry in registry().registered()]

@@ -1,0 +1,22 @@
+"""Core's own plugin: the fallbacks every encoding gets when no plugin offers better.
+
+It is registered like any other plugin, so `llm-cost plugins` lists it and the hook machinery
+has no special cases.
+"""
+
+from __future__ import annotations
+
+from .bpe import BPEEngine, PurePythonBPE
+from .hookspecs import hookimpl
+from .scanner import Scanner, regex_scanner
+from .spec import EncodingSpec, Ranks
+
+
+@hookimpl(trylast=True)
+def make_scanner(spec: EncodingSpec) -> Scanner:
+    return regex_scanner(spec.pattern)
+
+
+@hookimpl(trylast=True)
+def make_bpe(spec: EncodingSpec, ranks: Ranks) -> BPEEngine:
+    return PurePythonBPE(ranks)

@@ -1,0 +1,321 @@
+"""The `llm-cost` command line.
+
+Errors are one line on stderr, `llm-cost: error: ...`, with exit code 1 (runtime), 2 (usage) or
+3 (budget or quota); never a traceback unless LLM_COST_DEBUG=1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import LLMCostError, UnknownEncodingError, UnknownModelError
+from .inputs import STDIN, read_text
+
+DEFAULT_ENCODING = "o200k"
+EXIT_RUNTIME, EXIT_USAGE, EXIT_QUOTA = 1, 2, 3
+
+
+class DefaultGroup(click.Group):
+    """A group that runs `count` when the first argument is not a subcommand.
+
+    So `llm-cost FILE`, `llm-cost -e cl100k < f` and `llm-cost count FILE` all count.
+    """
+
+    default_command = "count"
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        first = args[0] if args else None
+        if first not in self.commands and first not in (*ctx.help_option_names, "--version"):
+            args.insert(0, self.default_command)
+        return super().parse_args(ctx, args)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, "[-e ENC | -m MODEL] [FILE]...  |  COMMAND ...")
+
+
+class CommandError(click.ClickException):
+    """A runtime failure with its exit code (1 unless said)."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_RUNTIME) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from .plugins import registry
+
+    reg = registry()
+    click.echo(f"llm-cost {__version__}")
+    for name, info in sorted(reg.plugins.items()):
+        if info.distribution != "llm-cost-core":
+            click.echo(f"  {info.label} (plugin {name})")
+    for info in reg.failures:
+        click.echo(f"  {info.label} (plugin {info.name}, not loaded: {info.error})")
+    ctx.exit(0)
+
+
+@click.group(
+    cls=DefaultGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version of llm-cost and of every installed plugin.",
+)
+def cli() -> None:
+    """Count tokens exactly as tiktoken does, offline, for every installed encoding.
+
+    With no command, counts: `llm-cost [-e ENC | -m MODEL] [FILE]...` (stdin when no FILE or -).
+    """
+
+
+def encoding_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """-e/--encoding and -m/--model, shared by every command that counts."""
+    func = click.option(
+        "-m",
+        "--model",
+        metavar="MODEL",
+        help="Count with the encoding this model uses (gpt-4o, gpt-4, ...).",
+    )(func)
+    return click.option(
+        "-e",
+        "--encoding",
+        metavar="ENC",
+        envvar="LLM_COST_ENCODING",
+        help=f"Encoding name or alias (default: {DEFAULT_ENCODING}, or the only one installed; "
+        "env LLM_COST_ENCODING). See `llm-cost encodings`.",
+    )(func)
+
+
+def resolve_encoding(encoding: str | None, model: str | None) -> Any:
+    """The Encoding the user asked for, or a one-line usage error."""
+    from .plugins import registry
+
+    if encoding and model:
+        raise click.UsageError("give either -e/--encoding or -m/--model, not both")
+    reg = registry()
+    try:
+        if model:
+            return reg.encoding_for_model(model)
+        if encoding:
+            return reg.get_encoding(encoding)
+        installed = [entry.spec.name for entry in reg.registered()]
+        if DEFAULT_ENCODING in installed or not installed:
+            return reg.get_encoding(DEFAULT_ENCODING)
+        if len(installed) == 1:
+            return reg.get_encoding(installed[0])
+        raise click.UsageError(
+            f"{DEFAULT_ENCODING} is not installed; choose one with -e ({', '.join(installed)})"
+        )
+    except (UnknownEncodingError, UnknownModelError) as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _warn_replaced(label: str, replaced: int) -> None:
+    if replaced:
+        warnings.warn(
+            f"{label}: {replaced} invalid UTF-8 byte{'s' if replaced != 1 else ''} "
+            "replaced with U+FFFD; counted as replaced",
+            UnicodeWarning,
+            stacklevel=2,
+        )
+
+
+@cli.command()
+@encoding_options
+@click.option("--text", "texts", multiple=True, metavar="TEXT", help="Count this text instead.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
+def count(
+    encoding: str | None,
+    model: str | None,
+    texts: tuple[str, ...],
+    as_json: bool,
+    files: tuple[str, ...],
+) -> None:
+    """Count the tokens of FILEs (stdin when none, or -), or of --text.
+
+    One input prints one integer; several print a table with a total, like `wc`.
+    Special-token text such as <|endoftext|> is counted as ordinary text.
+    """
+    if texts and files:
+        raise click.UsageError("give FILEs or --text, not both")
+    enc = resolve_encoding(encoding, model)
+    rows: list[dict[str, Any]] = []
+    failed = 0
+    if texts:
+        inputs: list[tuple[str, Callable[[], str]]] = [
+            (f"--text {i + 1}", lambda t=t: t) for i, t in enumerate(texts)
+        ]
+    else:
+        inputs = [(path, lambda path=path: _read_counted(path)) for path in files or (STDIN,)]
+    for label, read in inputs:
+        try:
+            text = read()
+        except LLMCostError as exc:
+            if len(inputs) == 1:
+                raise CommandError(str(exc)) from None
+            click.echo(f"llm-cost: error: {exc}", err=True)
+            failed += 1
+            continue
+        rows.append({"input": "<stdin>" if label == STDIN else label, "tokens": enc.count(text)})
+    total = sum(row["tokens"] for row in rows)
+    if as_json:
+        out: dict[str, Any] = {"encoding": enc.name, "tokens": total}
+        if len(inputs) > 1:
+            out["inputs"] = rows
+        click.echo(json.dumps(out))
+    elif len(inputs) == 1:
+        click.echo(total)
+    else:
+        width = max(len(str(total)), 1)
+        for row in rows:
+            click.echo(f"{row['tokens']:>{width}} {row['input']}")
+        click.echo(f"{total:>{width}} total")
+    if failed:
+        sys.exit(EXIT_RUNTIME)
+
+
+def _read_counted(path: str) -> str:
+    got = read_text(path)
+    _warn_replaced(got.label, got.replaced_bytes)
+    return got.text
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+def encodings(as_json: bool) -> None:
+    """List the installed encodings: name, aliases, plugin and vocab size."""
+    from .plugins import registry
+
+    entries = registry().registered()
+    rows = [
+        {
+            "name": entry.spec.name,
+            "aliases": list(entry.spec.aliases),
+            "distribution": entry.plugin.distribution,
+            "version": entry.plugin.version,
+            "n_vocab": entry.spec.n_vocab,
+            "special_tokens": len(entry.spec.special_tokens),
+            "reference": entry.spec.reference,
+        }
+        for entry in entries
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        raise CommandError("no encoding plugin is installed; pip install llm-cost-o200k")
+    header = ("ENCODING", "ALIASES", "PLUGIN", "N_VOCAB")
+    table = [header] + [
+        (
+            row["name"],
+            ",".join(row["aliases"]) or "-",
+            f"{row['distribution']} {row['version']}",
+            str(row["n_vocab"]),
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    for line in table:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
+
+
+# -- running ---------------------------------------------------------------------------------
+
+
+def _one_line_warnings(message: Any, category: Any, *_: Any, **__: Any) -> None:
+    text = " ".join(str(message).split())
+    try:
+        sys.stderr.write(f"llm-cost: warning: {text}\n")
+    except (OSError, ValueError):
+        pass
+
+
+def _add_plugin_commands() -> None:
+    from .plugins import registry
+
+    registry().call_each("register_commands", lambda info: {"cli": cli})
+
+
+def _error(message: str) -> None:
+    text = " ".join(str(message).split())
+    try:
+        sys.stderr.write(f"llm-cost: error: {text}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _silence_stdout() -> None:
+    """After the reader went away (`| head`), send the rest of our output nowhere."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: runs the command and turns every failure into one line."""
+    warnings.showwarning = _one_line_warnings
+    code = 0
+    try:
+        _add_plugin_commands()
+        result = cli.main(args=argv, prog_name="llm-cost", standalone_mode=False)
+        code = result if isinstance(result, int) else 0
+        sys.stdout.flush()
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+        _error(exc.format_message() + hint)
+        code = EXIT_USAGE
+    except click.ClickException as exc:
+        _error(exc.format_message())
+        code = exc.exit_code
+    except LLMCostError as exc:
+        _error(str(exc))
+        code = EXIT_RUNTIME
+    except BrokenPipeError:
+        _silence_stdout()
+        code = EXIT_RUNTIME
+    except (KeyboardInterrupt, click.Abort):
+        _error("interrupted")
+        code = 130
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else EXIT_RUNTIME
+    except Exception as exc:
+        if os.environ.get("LLM_COST_DEBUG"):
+            traceback.print_exc()
+        _error(
+            f"internal error: {type(exc).__name__}: {exc} "
+            "(please report it; LLM_COST_DEBUG=1 shows the traceback)"
+        )
+        code = EXIT_RUNTIME
+    return code
+
+
+def run() -> None:
+    """The `llm-cost` console script."""
+    code = main()
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        _silence_stdout()
+    sys.exit(code)

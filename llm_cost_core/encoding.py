@@ -1,0 +1,185 @@
+"""`Encoding`: tiktoken's encode/decode API over a plugin's scanner and a BPE engine."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Collection, Sequence
+from typing import AbstractSet, Literal
+
+import regex
+
+from .bpe import BPEEngine
+from .scanner import Scanner
+from .spec import EncodingSpec, Ranks
+
+
+class Encoding:
+    """One encoding, built from its spec. The vocab is loaded on the first call that needs it."""
+
+    def __init__(
+        self,
+        spec: EncodingSpec,
+        make_scanner: Callable[[EncodingSpec], Scanner],
+        make_bpe: Callable[[EncodingSpec, Ranks], BPEEngine],
+        distribution: str = "",
+    ) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.distribution = distribution
+        self._make_scanner = make_scanner
+        self._make_bpe = make_bpe
+        self._lock = threading.Lock()
+        self._scanner: Scanner | None = None
+        self._bpe: BPEEngine | None = None
+        self._decoder: dict[int, bytes] | None = None
+
+    def __repr__(self) -> str:
+        return f"<Encoding {self.name!r}>"
+
+    # -- metadata, no vocab needed ------------------------------------------------------------
+
+    @property
+    def n_vocab(self) -> int:
+        return self.spec.n_vocab
+
+    @property
+    def max_token_value(self) -> int:
+        return self.spec.n_vocab - 1
+
+    @property
+    def special_tokens(self) -> dict[str, int]:
+        return dict(self.spec.special_tokens)
+
+    @property
+    def special_tokens_set(self) -> set[str]:
+        return set(self.spec.special_tokens)
+
+    @property
+    def eot_token(self) -> int:
+        return self.spec.special_tokens["<|endoftext|>"]
+
+    # -- encoding ----------------------------------------------------------------------------
+
+    def encode_ordinary(self, text: str) -> list[int]:
+        """Token ids of `text`, with special-token text encoded as ordinary text."""
+        text = _valid_unicode(text)
+        return self.bpe.encode(self.scanner(text))
+
+    def count(self, text: str) -> int:
+        """`len(self.encode_ordinary(text))`, without building the list."""
+        text = _valid_unicode(text)
+        return self.bpe.count(self.scanner(text))
+
+    def encode(
+        self,
+        text: str,
+        *,
+        allowed_special: Literal["all"] | AbstractSet[str] = frozenset(),
+        disallowed_special: Literal["all"] | Collection[str] = "all",
+    ) -> list[int]:
+        """Token ids of `text`, exactly as `tiktoken.Encoding.encode`.
+
+        Special-token text in `allowed_special` becomes its special id. Special-token text in
+        `disallowed_special` (by default every special token not allowed) raises ValueError, so
+        that user text cannot smuggle in control tokens. Anything else is ordinary text.
+        """
+        specials = self.spec.special_tokens
+        if allowed_special == "all":
+            allowed_special = frozenset(specials)
+        if disallowed_special == "all":
+            disallowed_special = frozenset(specials) - allowed_special
+        if disallowed_special:
+            found = _special_regex(frozenset(disallowed_special)).search(text)
+            if found:
+                raise_disallowed_special_token(found.group())
+        text = _valid_unicode(text)
+        allowed = {token for token in allowed_special if token in specials}
+        if not allowed:
+            return self.bpe.encode(self.scanner(text))
+        # Like tiktoken, find every special token's text and keep the allowed ones as ids.
+        ids: list[int] = []
+        start = 0
+        for found in _special_regex(frozenset(specials)).finditer(text, overlapped=True):
+            if found.start() < start or found.group() not in allowed:
+                continue
+            ids += self.bpe.encode(self.scanner(text[start : found.start()]))
+            ids.append(specials[found.group()])
+            start = found.end()
+        ids += self.bpe.encode(self.scanner(text[start:]))
+        return ids
+
+    # -- decoding ----------------------------------------------------------------------------
+
+    def decode_bytes(self, tokens: Sequence[int]) -> bytes:
+        """The bytes the tokens stand for. Raises KeyError for an id not in the vocab."""
+        decoder = self.decoder
+        try:
+            return b"".join([decoder[token] for token in tokens])
+        except KeyError as exc:
+            raise KeyError(f"invalid token for decoding: {exc.args[0]}") from None
+
+    def decode(self, tokens: Sequence[int], errors: str = "replace") -> str:
+        """The text the tokens stand for; bytes that are not UTF-8 become U+FFFD by default."""
+        return self.decode_bytes(tokens).decode("utf-8", errors=errors)
+
+    def decode_single_token_bytes(self, token: int) -> bytes:
+        return self.decoder[token]
+
+    # -- lazy parts --------------------------------------------------------------------------
+
+    @property
+    def scanner(self) -> Scanner:
+        if self._scanner is None:
+            self._scanner = self._make_scanner(self.spec)
+        return self._scanner
+
+    @property
+    def bpe(self) -> BPEEngine:
+        if self._bpe is None:
+            self._load()
+        assert self._bpe is not None
+        return self._bpe
+
+    @property
+    def decoder(self) -> dict[int, bytes]:
+        if self._decoder is None:
+            self._load()
+        assert self._decoder is not None
+        return self._decoder
+
+    def _load(self) -> None:
+        with self._lock:
+            if self._bpe is not None:
+                return
+            ranks = self.spec.load_ranks()
+            decoder = {rank: token for token, rank in ranks.items()}
+            decoder.update((rank, text.encode()) for text, rank in self.spec.special_tokens.items())
+            self._decoder = decoder
+            self._bpe = self._make_bpe(self.spec, ranks)
+
+
+def _valid_unicode(text: str) -> str:
+    """Text that encodes to UTF-8: lone surrogates become U+FFFD and valid pairs join, as tiktoken."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+@functools.lru_cache(maxsize=128)
+def _special_regex(tokens: frozenset[str]) -> regex.Pattern[str]:
+    return regex.compile("|".join(regex.escape(token) for token in sorted(tokens)))
+
+
+def raise_disallowed_special_token(token: str) -> None:
+    raise ValueError(
+        f"Encountered text corresponding to disallowed special token {token!r}.\n"
+        "If you want this text to be encoded as a special token, "
+        f"pass it to `allowed_special`, e.g. `allowed_special={{{token!r}, ...}}`.\n"
+        "If you want this text to be encoded as normal text, disable the check for this token "
+        f"by passing `disallowed_special=(enc.special_tokens_set - {{{token!r}}})`.\n"
+        "To disable this check for all special tokens, pass `disallowed_special=()`.\n"
+    )
+

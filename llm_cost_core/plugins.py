@@ -1,0 +1,261 @@
+"""Finding plugins, loading each safely, and the registry of what they provide."""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
+
+import attrs
+import pluggy
+
+from . import _defaults, hookspecs
+from .encoding import Encoding
+from .errors import PluginConflictError, UnknownEncodingError, UnknownModelError
+from .spec import EncodingSpec
+
+CORE_DISTRIBUTION = "llm-cost-core"
+
+
+class PluginWarning(UserWarning):
+    """A plugin failed to load or a hook of it raised; the other plugins go on working."""
+
+
+@attrs.frozen
+class PluginInfo:
+    """One loaded (or failed) plugin and the distribution it came from."""
+
+    name: str
+    distribution: str
+    version: str
+    error: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.distribution} {self.version}".strip()
+
+
+@attrs.frozen
+class Registered:
+    """An encoding spec and the plugin that registered it."""
+
+    spec: EncodingSpec
+    plugin: PluginInfo
+
+
+def _strict() -> bool:
+    return os.environ.get("LLM_COST_STRICT_PLUGINS", "") not in ("", "0")
+
+
+class Registry:
+    """The plugin manager and everything the plugins registered, built once per process."""
+
+    def __init__(self, entry_points_: Iterator[EntryPoint] | None = None) -> None:
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.plugins: dict[str, PluginInfo] = {}
+        self.failures: list[PluginInfo] = []
+        self._register(_defaults, PluginInfo("llm_cost_core", CORE_DISTRIBUTION, _core_version()))
+        for ep in entry_points(group=hookspecs.PROJECT) if entry_points_ is None else entry_points_:
+            self._load_entry_point(ep)
+        self._encodings: dict[str, Registered] = {}
+        self._conflicts: dict[str, list[PluginInfo]] = {}
+        self._models: dict[str, str] | None = None
+        self._prefixes: dict[str, str] = {}
+        self._built: dict[str, Encoding] = {}
+        self._lock = threading.Lock()
+        self._collect_encodings()
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def _load_entry_point(self, ep: EntryPoint) -> None:
+        dist = ep.dist.metadata["Name"] if ep.dist else ep.value
+        version = ep.dist.version if ep.dist else ""
+        info = PluginInfo(ep.name, dist, version)
+        try:
+            self._register(ep.load(), info)
+        except Exception as exc:
+            if _strict():
+                raise
+            self._fail(info, "failed to load", exc)
+
+    def _register(self, plugin: object, info: PluginInfo) -> None:
+        self.pm.register(plugin, name=info.name)
+        try:
+            self.pm.check_pending()
+        except Exception:
+            self.pm.unregister(name=info.name)
+            raise
+        self.plugins[info.name] = info
+
+    def _fail(self, info: PluginInfo, what: str, exc: BaseException) -> None:
+        reason = f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
+        failed = attrs.evolve(info, error=f"{what}: {reason}")
+        self.failures.append(failed)
+        warnings.warn(
+            f"plugin {info.name!r} ({info.label}) {what} and is skipped: {reason}",
+            PluginWarning,
+            stacklevel=2,
+        )
+
+    def call_each(self, hook_name: str, make_kwargs: Callable[[PluginInfo], dict[str, Any]]) -> None:
+        """Call every implementation of a registration hook, isolating the ones that raise.
+
+        `make_kwargs(plugin)` gives the arguments for one plugin, so that what it registers can
+        be traced back to it.
+        """
+        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+            info = self.plugins[impl.plugin_name]
+            kwargs = make_kwargs(info)
+            try:
+                impl.function(**{name: kwargs[name] for name in impl.argnames})
+            except Exception as exc:
+                if _strict():
+                    raise
+                self._fail(info, f"raised in {hook_name}", exc)
+
+    def first_result(self, hook_name: str, **kwargs: Any) -> Any:
+        """A firstresult hook, in pluggy's call order, skipping (with a warning) any that raises."""
+        for impl in reversed(getattr(self.pm.hook, hook_name).get_hookimpls()):
+            try:
+                result = impl.function(**{name: kwargs[name] for name in impl.argnames})
+            except Exception as exc:
+                if _strict():
+                    raise
+                self._fail(self.plugins[impl.plugin_name], f"raised in {hook_name}", exc)
+                continue
+            if result is not None:
+                return result
+        raise LookupError(f"no plugin implements {hook_name}")  # core's defaults always do
+
+    # -- encodings ---------------------------------------------------------------------------
+
+    def _collect_encodings(self) -> None:
+        def make_register(info: PluginInfo) -> dict[str, Any]:
+            def register(spec: EncodingSpec) -> None:
+                if not isinstance(spec, EncodingSpec):
+                    raise TypeError(f"register() takes an EncodingSpec, not {type(spec).__name__}")
+                for name in spec.names:
+                    if name in self._conflicts:
+                        self._conflicts[name].append(info)
+                    elif name in self._encodings:
+                        self._conflicts[name] = [self._encodings.pop(name).plugin, info]
+                    else:
+                        self._encodings[name] = Registered(spec, info)
+
+            return {"register": register}
+
+        self.call_each("register_encodings", make_register)
+
+    def registered(self) -> list[Registered]:
+        """Each registered encoding once, in name order."""
+        unique = {entry.spec.name: entry for entry in self._encodings.values()}
+        return [unique[name] for name in sorted(unique)]
+
+    def lookup(self, name: str) -> Registered:
+        if name in self._conflicts:
+            owners = " and ".join(info.label for info in self._conflicts[name])
+            raise PluginConflictError(
+                f"encoding name {name!r} is registered by both {owners}; uninstall one of them"
+            )
+        try:
+            return self._encodings[name]
+        except KeyError:
+            raise UnknownEncodingError(self._unknown_encoding_message(name)) from None
+
+    def get_encoding(self, name: str) -> Encoding:
+        entry = self.lookup(name)
+        with self._lock:
+            built = self._built.get(entry.spec.name)
+            if built is None:
+                built = Encoding(
+                    entry.spec,
+                    make_scanner=lambda spec: self.first_result("make_scanner", spec=spec),
+                    make_bpe=lambda spec, ranks: self.first_result(
+                        "make_bpe", spec=spec, ranks=ranks
+                    ),
+                    distribution=entry.plugin.label,
+                )
+                self._built[entry.spec.name] = built
+        return built
+
+    def _unknown_encoding_message(self, name: str) -> str:
+        installed = ", ".join(entry.spec.name for entry in self.registered())
+        dist = "llm-cost-" + name.removesuffix("_base").replace("_", "-").lower()
+        if not installed:
+            return (
+                f"unknown encoding {name!r}: no encoding plugin is installed; "
+                f"pip install {dist} (or llm-cost-o200k for the GPT-4o family)"
+            )
+        return (
+            f"unknown encoding {name!r} (installed: {installed}); "
+            f"if a plugin provides it, pip install {dist}"
+        )
+
+    # -- models ------------------------------------------------------------------------------
+
+    def _collect_models(self) -> dict[str, str]:
+        if self._models is None:
+            models: dict[str, str] = {}
+
+            def register(model: str, encoding: str, prefix: bool = False) -> None:
+                (self._prefixes if prefix else models)[model] = encoding
+
+            self.call_each("register_models", lambda info: {"register": register})
+            self._models = models
+        return self._models
+
+    def models(self) -> dict[str, str]:
+        """Exact model names to encoding names."""
+        return dict(self._collect_models())
+
+    def model_prefixes(self) -> dict[str, str]:
+        self._collect_models()
+        return dict(self._prefixes)
+
+    def encoding_name_for_model(self, model: str) -> str:
+        models = self._collect_models()
+        if model in models:
+            return models[model]
+        matches = [prefix for prefix in self._prefixes if model.startswith(prefix)]
+        if matches:
+            return self._prefixes[max(matches, key=len)]
+        known = ", ".join(sorted(models)[:12]) or "none"
+        raise UnknownModelError(
+            f"unknown model {model!r} (known: {known}{', ...' if len(models) > 12 else ''}); "
+            "install the plugin for its encoding, or name the encoding with -e"
+        )
+
+    def encoding_for_model(self, model: str) -> Encoding:
+        return self.get_encoding(self.encoding_name_for_model(model))
+
+
+def _core_version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+_registry: Registry | None = None
+_registry_lock = threading.Lock()
+
+
+def registry() -> Registry:
+    """The process-wide registry, built on first use."""
+    global _registry
+    if _registry is None:
+        with _registry_lock:
+            if _registry is None:
+                _registry = Registry()
+    return _registry
+
+
+def reset_registry(new: Registry | None = None) -> None:
+    """Forget the registry (tests install plugins at run time), or use `new` instead."""
+    global _registry
+    with _registry_lock:
+        _registry = new
+

@@ -1,0 +1,46 @@
+"""What a plugin hands to core: the immutable description of one encoding."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import attrs
+
+Ranks = Mapping[bytes, int]
+
+
+def _frozen_mapping(value: Mapping[str, int]) -> Mapping[str, int]:
+    return dict(value)
+
+
+@attrs.frozen(kw_only=True)
+class EncodingSpec:
+    """Everything core needs to build an `Encoding`, with nothing loaded yet.
+
+    `load_ranks` is called at most once, on first use, so that importing a plugin, listing
+    encodings or running `--help` never reads a vocab. It must return the BPE ranks (token bytes
+    to rank) and must refuse a vocab whose SHA-256 is not `vocab_sha256`;
+    `llm_cost_core.vocab.TiktokenFile` does both for a `.tiktoken` file shipped in a package.
+    """
+
+    name: str
+    """Short name users type: `o200k`."""
+    pattern: str
+    """The pre-tokenizer regex, exactly as the reference tokenizer uses it."""
+    special_tokens: Mapping[str, int] = attrs.field(converter=_frozen_mapping, hash=False)
+    """Special-token text to id."""
+    n_vocab: int
+    """One more than the largest token id, special tokens included."""
+    load_ranks: Callable[[], Ranks] = attrs.field(eq=False, repr=False)
+    """Returns the verified BPE ranks; called lazily, once."""
+    vocab_sha256: str
+    """SHA-256 of the vocab source, as hex; names the vocab in caches and reports."""
+    aliases: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    """Other names that select this encoding: `o200k_base`."""
+    reference: str | None = None
+    """The tiktoken encoding name to compare with, or None when there is no live reference."""
+    description: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
