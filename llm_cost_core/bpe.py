@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -86,7 +87,7 @@ def _merge_list(piece: bytes, ranks: Ranks) -> list[int]:
             pair[i - 1] = get(piece[bounds[i - 1] : bounds[i + 1]], _NO_MERGE)
         if i < len(pair):
             pair[i] = get(piece[bounds[i] : bounds[i + 2]], _NO_MERGE)
-    return [ranks[piece[a:b]] for a, b in zip(bounds, bounds[1:])]
+    return [ranks[piece[a:b]] for a, b in itertools.pairwise(bounds)]
 
 
 def _merge_heap(piece: bytes, ranks: Ranks) -> list[int]:

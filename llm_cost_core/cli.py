@@ -6,12 +6,13 @@ Errors are one line on stderr, `llm-cost: error: ...`, with exit code 1 (runtime
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -40,14 +41,6 @@ class DefaultGroup(click.Group):
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(ctx.command_path, "[-e ENC | -m MODEL] [FILE]...  |  COMMAND ...")
-
-
-class CommandError(click.ClickException):
-    """A runtime failure with its exit code (1 unless said)."""
-
-    def __init__(self, message: str, exit_code: int = EXIT_RUNTIME) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -156,45 +149,41 @@ def count(
     if texts and files:
         raise click.UsageError("give FILEs or --text, not both")
     enc = resolve_encoding(encoding, model)
+    labels = [f"--text {i + 1}" for i in range(len(texts))] or list(files) or [STDIN]
     rows: list[dict[str, Any]] = []
-    failed = 0
-    if texts:
-        inputs: list[tuple[str, Callable[[], str]]] = [
-            (f"--text {i + 1}", lambda t=t: t) for i, t in enumerate(texts)
-        ]
-    else:
-        inputs = [(path, lambda path=path: _read_counted(path)) for path in files or (STDIN,)]
-    for label, read in inputs:
-        try:
-            text = read()
-        except LLMCostError as exc:
-            if len(inputs) == 1:
-                raise CommandError(str(exc)) from None
-            click.echo(f"llm-cost: error: {exc}", err=True)
-            failed += 1
-            continue
+    named = zip(labels, texts, strict=True) if texts else _read_files(labels, len(labels) == 1)
+    for label, text in named:
         rows.append({"input": "<stdin>" if label == STDIN else label, "tokens": enc.count(text)})
     total = sum(row["tokens"] for row in rows)
     if as_json:
         out: dict[str, Any] = {"encoding": enc.name, "tokens": total}
-        if len(inputs) > 1:
+        if len(labels) > 1:
             out["inputs"] = rows
         click.echo(json.dumps(out))
-    elif len(inputs) == 1:
+    elif len(labels) == 1:
         click.echo(total)
     else:
         width = max(len(str(total)), 1)
         for row in rows:
             click.echo(f"{row['tokens']:>{width}} {row['input']}")
         click.echo(f"{total:>{width}} total")
-    if failed:
+    if len(rows) < len(labels):
         sys.exit(EXIT_RUNTIME)
 
 
-def _read_counted(path: str) -> str:
-    got = read_text(path)
-    _warn_replaced(got.label, got.replaced_bytes)
-    return got.text
+def _read_files(paths: list[str], single: bool) -> Iterator[tuple[str, str]]:
+    """Each file's text, one at a time; an unreadable one among several is reported and skipped
+    (the exit code then says so), a single one is the error."""
+    for path in paths:
+        try:
+            got = read_text(path)
+        except LLMCostError as exc:
+            if single:
+                raise click.ClickException(str(exc)) from None
+            _error(str(exc))
+            continue
+        _warn_replaced(got.label, got.replaced_bytes)
+        yield path, got.text
 
 
 @cli.command()
@@ -204,47 +193,52 @@ def encodings(as_json: bool) -> None:
     from .plugins import registry
 
     entries = registry().registered()
-    rows = [
-        {
-            "name": entry.spec.name,
-            "aliases": list(entry.spec.aliases),
-            "distribution": entry.plugin.distribution,
-            "version": entry.plugin.version,
-            "n_vocab": entry.spec.n_vocab,
-            "special_tokens": len(entry.spec.special_tokens),
-            "reference": entry.spec.reference,
-        }
-        for entry in entries
-    ]
     if as_json:
+        rows = [
+            {
+                "name": entry.spec.name,
+                "aliases": list(entry.spec.aliases),
+                "distribution": entry.plugin.distribution,
+                "version": entry.plugin.version,
+                "n_vocab": entry.spec.n_vocab,
+                "special_tokens": len(entry.spec.special_tokens),
+                "reference": entry.spec.reference,
+            }
+            for entry in entries
+        ]
         click.echo(json.dumps(rows, indent=2))
         return
-    if not rows:
-        raise CommandError("no encoding plugin is installed; pip install llm-cost-o200k")
-    header = ("ENCODING", "ALIASES", "PLUGIN", "N_VOCAB")
-    table = [header] + [
-        (
-            row["name"],
-            ",".join(row["aliases"]) or "-",
-            f"{row['distribution']} {row['version']}",
-            str(row["n_vocab"]),
-        )
-        for row in rows
-    ]
+    if not entries:
+        raise click.ClickException("no encoding plugin is installed; pip install llm-cost-o200k")
+    print_table(
+        ("ENCODING", "ALIASES", "PLUGIN", "N_VOCAB"),
+        [
+            (e.spec.name, ",".join(e.spec.aliases) or "-", e.plugin.label, str(e.spec.n_vocab))
+            for e in entries
+        ],
+    )
+
+
+def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """Left-aligned columns, two spaces apart, header first."""
+    table = [header, *rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     for line in table:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
 
 
 # -- running ---------------------------------------------------------------------------------
 
 
 def _one_line_warnings(message: Any, category: Any, *_: Any, **__: Any) -> None:
-    text = " ".join(str(message).split())
-    try:
-        sys.stderr.write(f"llm-cost: warning: {text}\n")
-    except (OSError, ValueError):
-        pass
+    _stderr_line(f"llm-cost: warning: {message}")
+
+
+def _stderr_line(text: str) -> None:
+    """Write `text` as exactly one line on stderr, even if stderr itself is gone."""
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(" ".join(text.split()) + "\n")
+        sys.stderr.flush()
 
 
 def _add_plugin_commands() -> None:
@@ -254,21 +248,13 @@ def _add_plugin_commands() -> None:
 
 
 def _error(message: str) -> None:
-    text = " ".join(str(message).split())
-    try:
-        sys.stderr.write(f"llm-cost: error: {text}\n")
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass
+    _stderr_line(f"llm-cost: error: {message}")
 
 
 def _silence_stdout() -> None:
     """After the reader went away (`| head`), send the rest of our output nowhere."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable, Collection, Sequence
-from typing import AbstractSet, Literal
+from collections.abc import Set as AbstractSet
+from typing import Literal
 
 import regex
 
@@ -160,7 +161,7 @@ class Encoding:
 
 
 def _valid_unicode(text: str) -> str:
-    """Text that encodes to UTF-8: lone surrogates become U+FFFD and valid pairs join, as tiktoken."""
+    """Text that encodes to UTF-8: lone surrogates become U+FFFD, pairs join (as in tiktoken)."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -182,4 +183,3 @@ def raise_disallowed_special_token(token: str) -> None:
         f"by passing `disallowed_special=(enc.special_tokens_set - {{{token!r}}})`.\n"
         "To disable this check for all special tokens, pass `disallowed_special=()`.\n"
     )
-

@@ -101,4 +101,3 @@ def register_commands(cli: click.Group) -> None:
     Called once, when the command line starts, before arguments are parsed. Keep imports inside
     the command functions so that ``llm-cost --help`` stays fast.
     """
-

@@ -101,7 +101,9 @@ class Registry:
             stacklevel=2,
         )
 
-    def call_each(self, hook_name: str, make_kwargs: Callable[[PluginInfo], dict[str, Any]]) -> None:
+    def call_each(
+        self, hook_name: str, make_kwargs: Callable[[PluginInfo], dict[str, Any]]
+    ) -> None:
         """Call every implementation of a registration hook, isolating the ones that raise.
 
         `make_kwargs(plugin)` gives the arguments for one plugin, so that what it registers can
@@ -258,4 +260,3 @@ def reset_registry(new: Registry | None = None) -> None:
     global _registry
     with _registry_lock:
         _registry = new
-

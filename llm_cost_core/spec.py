@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import attrs
 
@@ -11,6 +11,10 @@ Ranks = Mapping[bytes, int]
 
 def _frozen_mapping(value: Mapping[str, int]) -> Mapping[str, int]:
     return dict(value)
+
+
+def _names(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -35,7 +39,7 @@ class EncodingSpec:
     """Returns the verified BPE ranks; called lazily, once."""
     vocab_sha256: str
     """SHA-256 of the vocab source, as hex; names the vocab in caches and reports."""
-    aliases: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    aliases: tuple[str, ...] = attrs.field(default=(), converter=_names)
     """Other names that select this encoding: `o200k_base`."""
     reference: str | None = None
     """The tiktoken encoding name to compare with, or None when there is no live reference."""

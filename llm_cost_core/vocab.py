@@ -5,12 +5,15 @@ from __future__ import annotations
 import binascii
 import gzip
 import hashlib
-from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
 from .errors import VocabError
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable  # importlib.resources.abc from Python 3.11 on
 
 
 @attrs.frozen

@@ -1,0 +1,53 @@
+"""tiktoken as the parity reference, run offline on the vocab the plugin itself ships.
+
+tiktoken fetches a rank file by URL and checks it against the SHA-256 it pins. Here its fetch is
+answered from the plugin's verified vocab and its cache is switched off for the call, so tiktoken
+checks our bytes with its own hash, nothing touches the network and nothing is written.
+tiktoken is a test dependency only: importing this module without it raises ImportError.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import TYPE_CHECKING
+
+import tiktoken
+import tiktoken.load
+
+from .vocab import dump_tiktoken
+
+if TYPE_CHECKING:
+    from .encoding import Encoding
+
+_lock = threading.Lock()
+
+
+def tiktoken_encoding(encoding: Encoding) -> tiktoken.Encoding | None:
+    """tiktoken's own Encoding named by `encoding.spec.reference`, or None when it names none."""
+    spec = encoding.spec
+    if spec.reference is None:
+        return None
+    if spec.reference in tiktoken.registry.ENCODINGS:
+        return tiktoken.registry.ENCODINGS[spec.reference]
+    source = getattr(spec.load_ranks, "read_bytes", None)
+    vocab = source() if source is not None else dump_tiktoken(dict(spec.load_ranks()))
+    wanted = f"/{spec.reference}.tiktoken"
+
+    def offline_read_file(blobpath: str) -> bytes:
+        if blobpath.endswith(wanted):
+            return vocab
+        raise RuntimeError(f"llm-cost runs tiktoken offline; it asked for {blobpath}")
+
+    with _lock:
+        saved_read, saved_env = tiktoken.load.read_file, os.environ.get("TIKTOKEN_CACHE_DIR")
+        tiktoken.load.read_file = offline_read_file
+        os.environ["TIKTOKEN_CACHE_DIR"] = ""  # tiktoken: empty means no cache
+        try:
+            return tiktoken.get_encoding(spec.reference)
+        finally:
+            tiktoken.load.read_file = saved_read
+            if saved_env is None:
+                del os.environ["TIKTOKEN_CACHE_DIR"]
+            else:
+                os.environ["TIKTOKEN_CACHE_DIR"] = saved_env

@@ -1,0 +1,78 @@
+"""llm-cost-o200k: its spec is tiktoken's o200k_base, and its models map to it."""
+
+from __future__ import annotations
+
+import llm_cost_o200k as plugin
+import pytest
+import tiktoken.model
+import tiktoken_ext.openai_public as public
+
+import llm_cost_core as lc
+
+
+def tiktoken_constructor_output() -> dict:
+    """What tiktoken's o200k_base() returns, without it loading (or fetching) the vocab."""
+    original = public.load_tiktoken_bpe
+    public.load_tiktoken_bpe = lambda *a, **k: {}
+    try:
+        return public.o200k_base()
+    finally:
+        public.load_tiktoken_bpe = original
+
+
+def test_registered_under_its_names():
+    enc = lc.get_encoding("o200k")
+    assert enc is lc.get_encoding("o200k_base")
+    assert enc.spec == plugin.SPEC
+    assert "llm-cost-o200k" in enc.distribution
+
+
+def test_pattern_and_specials_are_tiktokens():
+    theirs = tiktoken_constructor_output()
+    assert plugin.SPEC.pattern == theirs["pat_str"]
+    assert plugin.SPEC.special_tokens == theirs["special_tokens"]
+    assert plugin.SPEC.reference == theirs["name"]
+    assert plugin.SPEC.n_vocab == 200019
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "gpt-4o",
+        "gpt-4o-2024-08-06",
+        "gpt-4o-mini",
+        "chatgpt-4o-latest",
+        "gpt-4.1",
+        "gpt-4.1-nano",
+        "gpt-4.5",
+        "gpt-4.5-preview",
+        "gpt-5",
+        "gpt-5-mini",
+        "o1",
+        "o1-mini",
+        "o3",
+        "o3-mini",
+        "o4-mini",
+        "o4-mini-2025-04-16",
+        "ft:gpt-4o-mini:org::id",
+    ],
+)
+def test_models(model):
+    assert lc.encoding_name_for_model(model) == "o200k"
+    if model != "gpt-4.5":  # tiktoken knows only the dated gpt-4.5 names
+        assert tiktoken.model.encoding_name_for_model(model) == "o200k_base"
+
+
+def test_scanner_is_the_plugins_and_only_for_its_spec():
+    scan = plugin.make_scanner(plugin.SPEC)
+    assert scan("Hello world's  end\n\n") == ["Hello", " world's", " ", " end", "\n\n"]
+    other = lc.EncodingSpec(
+        name="x", pattern=".", special_tokens={}, n_vocab=1, load_ranks=dict, vocab_sha256=""
+    )
+    assert plugin.make_scanner(other) is None
+
+
+def test_vocab_hash_is_tiktokens_pin():
+    import inspect
+
+    assert plugin.VOCAB_SHA256 in inspect.getsource(public.o200k_base)

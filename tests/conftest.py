@@ -1,0 +1,42 @@
+"""Fixtures: every installed encoding, and tiktoken as its offline reference."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import pytest
+
+import llm_cost_core as lc
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each test that takes `encoding_name` once per installed encoding (none: skipped)."""
+    if "encoding_name" in metafunc.fixturenames:
+        metafunc.parametrize("encoding_name", lc.list_encodings())
+
+
+@pytest.fixture
+def encoding(encoding_name: str):
+    return lc.get_encoding(encoding_name)
+
+
+@functools.cache
+def _reference(name: str):
+    if not os.environ.get("LLM_COST_REQUIRE_TIKTOKEN"):
+        pytest.importorskip("tiktoken", reason="tiktoken is not installed")
+    from llm_cost_core.reference import tiktoken_encoding
+
+    return tiktoken_encoding(lc.get_encoding(name))
+
+
+@pytest.fixture
+def reference(encoding_name: str):
+    """tiktoken's Encoding for the same name, run offline; skips when the spec names none."""
+    ref = _reference(encoding_name)
+    if ref is None:
+        pytest.skip(f"{encoding_name} names no tiktoken reference")
+    return ref

@@ -1,0 +1,56 @@
+"""Vocab files are checked byte for byte before use."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+
+import pytest
+
+import llm_cost_core as lc
+from llm_cost_core.vocab import TiktokenFile, dump_tiktoken, parse_tiktoken
+
+SAMPLE = b"YQ== 0\nYg== 1\nYWI= 2\n"
+SAMPLE_SHA = hashlib.sha256(SAMPLE).hexdigest()
+
+
+def test_reads_plain_and_gzip(tmp_path):
+    (tmp_path / "v.tiktoken").write_bytes(SAMPLE)
+    (tmp_path / "v.tiktoken.gz").write_bytes(gzip.compress(SAMPLE))
+    for name in ("v.tiktoken", "v.tiktoken.gz"):
+        assert TiktokenFile(tmp_path / name, SAMPLE_SHA)() == {b"a": 0, b"b": 1, b"ab": 2}
+
+
+def test_corrupt_file_is_refused_with_a_clear_error(tmp_path):
+    path = tmp_path / "v.tiktoken"
+    path.write_bytes(SAMPLE.replace(b"2", b"3"))
+    with pytest.raises(lc.VocabError, match="corrupt or not the pinned file.*reinstall"):
+        TiktokenFile(path, SAMPLE_SHA)()
+
+
+def test_missing_and_truncated_files_are_vocab_errors(tmp_path):
+    with pytest.raises(lc.VocabError, match="cannot read vocab"):
+        TiktokenFile(tmp_path / "none.tiktoken", SAMPLE_SHA)()
+    (tmp_path / "cut.tiktoken.gz").write_bytes(gzip.compress(SAMPLE)[:-6])
+    with pytest.raises(lc.VocabError, match="cannot read vocab"):
+        TiktokenFile(tmp_path / "cut.tiktoken.gz", SAMPLE_SHA)()
+
+
+def test_malformed_lines_are_vocab_errors():
+    with pytest.raises(lc.VocabError, match="not a valid .tiktoken file"):
+        parse_tiktoken(b"YQ== zero\n")
+
+
+def test_dump_reproduces_the_file():
+    assert dump_tiktoken(parse_tiktoken(SAMPLE)) == SAMPLE
+
+
+def test_installed_vocab_round_trips_to_the_pinned_bytes(encoding):
+    source = encoding.spec.load_ranks
+    if not isinstance(source, TiktokenFile):
+        pytest.skip("not a .tiktoken vocab")
+    data = source.read_bytes()
+    assert hashlib.sha256(data).hexdigest() == encoding.spec.vocab_sha256
+    ranks = parse_tiktoken(data)
+    assert max([*ranks.values(), *encoding.special_tokens.values()]) + 1 == encoding.n_vocab
+    assert dump_tiktoken(ranks) == data
