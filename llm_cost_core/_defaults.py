@@ -6,10 +6,17 @@ has no special cases.
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING
+
 from .bpe import BPEEngine, PurePythonBPE
+from .commands import MODULES
 from .hookspecs import hookimpl
 from .scanner import Scanner, regex_scanner
 from .spec import EncodingSpec, Ranks
+
+if TYPE_CHECKING:
+    import click
 
 
 @hookimpl(trylast=True)
@@ -20,3 +27,9 @@ def make_scanner(spec: EncodingSpec) -> Scanner:
 @hookimpl(trylast=True)
 def make_bpe(spec: EncodingSpec, ranks: Ranks) -> BPEEngine:
     return PurePythonBPE(ranks)
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    for module in MODULES:
+        cli.add_command(importlib.import_module(f"{__package__}.commands.{module}").command)

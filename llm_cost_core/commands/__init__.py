@@ -1,0 +1,7 @@
+"""Core's subcommands beyond `count` and `encodings`, one module each.
+
+Each module defines `command`, a click command; core's own plugin (`_defaults.py`) adds them
+through the `register_commands` hook, exactly as a third-party plugin adds its own.
+"""
+
+MODULES: tuple[str, ...] = ()
