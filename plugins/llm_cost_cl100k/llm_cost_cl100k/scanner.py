@@ -13,9 +13,7 @@ Branches, tried in order at each position (`?+`, `++` are possessive: no backtra
 
 from __future__ import annotations
 
-import regex
-
-from llm_cost_core.scanner import Scanner
+from llm_cost_core.scanner import Scanner, regex_scanner
 
 PATTERN = (
     r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"""
@@ -24,5 +22,5 @@ PATTERN = (
 
 
 def make() -> Scanner:
-    """A compiled scanner; `regex` with this pattern matches tiktoken's fancy-regex exactly."""
-    return regex.compile(PATTERN).findall
+    """A compiled scanner, with Unicode classes pinned to tiktoken's (see core's scanner.py)."""
+    return regex_scanner(PATTERN)

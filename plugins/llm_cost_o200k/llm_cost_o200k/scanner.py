@@ -13,9 +13,7 @@ Branches, tried in order at each position:
 
 from __future__ import annotations
 
-import regex
-
-from llm_cost_core.scanner import Scanner
+from llm_cost_core.scanner import Scanner, regex_scanner
 
 PATTERN = "|".join(
     [
@@ -31,5 +29,5 @@ PATTERN = "|".join(
 
 
 def make() -> Scanner:
-    """A compiled scanner; `regex` with this pattern matches tiktoken's fancy-regex exactly."""
-    return regex.compile(PATTERN).findall
+    """A compiled scanner, with Unicode classes pinned to tiktoken's (see core's scanner.py)."""
+    return regex_scanner(PATTERN)
