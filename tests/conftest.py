@@ -7,10 +7,23 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 import llm_cost_core as lc
 
 REPO = Path(__file__).resolve().parent.parent
+
+# HYPOTHESIS_PROFILE=fuzz (tox -e fuzz) runs many more examples; FUZZ_EXAMPLES sets how many.
+settings.register_profile(
+    "default", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "fuzz",
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "20000")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -25,7 +38,8 @@ def encoding(encoding_name: str):
 
 
 @functools.cache
-def _reference(name: str):
+def cached_reference(name: str):
+    """tiktoken's Encoding for an installed encoding, or None when its spec names none."""
     if not os.environ.get("LLM_COST_REQUIRE_TIKTOKEN"):
         pytest.importorskip("tiktoken", reason="tiktoken is not installed")
     from llm_cost_core.reference import tiktoken_encoding
@@ -36,7 +50,7 @@ def _reference(name: str):
 @pytest.fixture
 def reference(encoding_name: str):
     """tiktoken's Encoding for the same name, run offline; skips when the spec names none."""
-    ref = _reference(encoding_name)
+    ref = cached_reference(encoding_name)
     if ref is None:
         pytest.skip(f"{encoding_name} names no tiktoken reference")
     return ref

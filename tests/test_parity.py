@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from textgen import long_runs, varied_texts
 
 TEXTS = varied_texts(600)
@@ -72,16 +70,3 @@ def test_special_text_as_ordinary_and_allowed(encoding, reference):
         assert encoding.encode(text, allowed_special="all") == reference.encode(
             text, allowed_special="all"
         )
-
-
-@settings(max_examples=int(os.environ.get("LLM_COST_HYPOTHESIS_EXAMPLES", "200")), deadline=None)
-@given(text=st.text(st.characters(codec="utf-8"), max_size=60))
-def test_arbitrary_text(encoding_name, text):
-    from conftest import _reference
-
-    import llm_cost_core as lc
-
-    ref = _reference(encoding_name)
-    if ref is None:
-        pytest.skip("no reference")
-    assert lc.get_encoding(encoding_name).encode_ordinary(text) == ref.encode_ordinary(text)
