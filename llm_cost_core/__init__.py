@@ -25,10 +25,20 @@ from .vocab import TiktokenFile
 
 if TYPE_CHECKING:
     from .encoding import Encoding
+else:
+
+    def __getattr__(name: str) -> object:
+        """`lc.Encoding` without importing the engine (and `regex`) at `import llm_cost_core`."""
+        if name == "Encoding":
+            from .encoding import Encoding
+
+            return Encoding
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Encoding",
     "EncodingSpec",
     "InputError",
     "LLMCostError",

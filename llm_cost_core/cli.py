@@ -12,14 +12,14 @@ import os
 import sys
 import traceback
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import click
 
 from . import __version__
 from .errors import LLMCostError, UnknownEncodingError, UnknownModelError
-from .inputs import STDIN, read_text
+from .inputs import STDIN, decode_utf8, read_text
 
 DEFAULT_ENCODING = "o200k"
 EXIT_RUNTIME, EXIT_USAGE, EXIT_QUOTA = 1, 2, 3
@@ -54,7 +54,7 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
         if info.distribution != "llm-cost-core":
             click.echo(f"  {info.label} (plugin {name})")
     for info in reg.failures:
-        click.echo(f"  {info.label} (plugin {info.name}, not loaded: {info.error})")
+        click.echo(f"  {info.label} (plugin {info.name}, {info.error})")
     ctx.exit(0)
 
 
@@ -89,7 +89,6 @@ def encoding_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "-e",
         "--encoding",
         metavar="ENC",
-        envvar="LLM_COST_ENCODING",
         help=f"Encoding name or alias (default: {DEFAULT_ENCODING}, or the only one installed; "
         "env LLM_COST_ENCODING). See `llm-cost encodings`.",
     )(func)
@@ -102,6 +101,8 @@ def resolve_encoding(encoding: str | None, model: str | None) -> Any:
     if encoding and model:
         raise click.UsageError("give either -e/--encoding or -m/--model, not both")
     reg = registry()
+    if not encoding and not model:
+        encoding = os.environ.get("LLM_COST_ENCODING") or None
     try:
         if model:
             return reg.encoding_for_model(model)
@@ -151,7 +152,10 @@ def count(
     enc = resolve_encoding(encoding, model)
     labels = [f"--text {i + 1}" for i in range(len(texts))] or list(files) or [STDIN]
     rows: list[dict[str, Any]] = []
-    named = zip(labels, texts, strict=True) if texts else _read_files(labels, len(labels) == 1)
+    if texts:
+        named: Iterable[tuple[str, str]] = zip(labels, map(_checked_text, texts), strict=True)
+    else:
+        named = _read_files(labels, single=len(labels) == 1)
     for label, text in named:
         rows.append({"input": "<stdin>" if label == STDIN else label, "tokens": enc.count(text)})
     total = sum(row["tokens"] for row in rows)
@@ -169,6 +173,14 @@ def count(
         click.echo(f"{total:>{width}} total")
     if len(rows) < len(labels):
         sys.exit(EXIT_RUNTIME)
+
+
+def _checked_text(text: str) -> str:
+    """--text as given; bytes the shell passed that are not UTF-8 are replaced, with a warning."""
+    data = text.encode("utf-8", "surrogateescape")
+    checked, replaced = decode_utf8(data)
+    _warn_replaced("--text", replaced)
+    return checked
 
 
 def _read_files(paths: list[str], single: bool) -> Iterator[tuple[str, str]]:
@@ -260,41 +272,46 @@ def _silence_stdout() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: runs the command and turns every failure into one line."""
     warnings.showwarning = _one_line_warnings
-    code = 0
     try:
         _add_plugin_commands()
-        result = cli.main(args=argv, prog_name="llm-cost", standalone_mode=False)
-        code = result if isinstance(result, int) else 0
+        args = sys.argv[1:] if argv is None else list(argv)
+        with cli.make_context("llm-cost", args) as ctx:
+            result = cli.invoke(ctx)
         sys.stdout.flush()
+        return result if isinstance(result, int) else 0
     except click.exceptions.Exit as exc:
-        code = exc.exit_code
+        return exc.exit_code
     except click.UsageError as exc:
         hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
-        _error(exc.format_message() + hint)
-        code = EXIT_USAGE
+        _error(exc.format_message().rstrip(".") + hint)
+        return EXIT_USAGE
     except click.ClickException as exc:
         _error(exc.format_message())
-        code = exc.exit_code
+        return exc.exit_code
     except LLMCostError as exc:
         _error(str(exc))
-        code = EXIT_RUNTIME
+        return EXIT_RUNTIME
     except BrokenPipeError:
         _silence_stdout()
-        code = EXIT_RUNTIME
+        return EXIT_RUNTIME
     except (KeyboardInterrupt, click.Abort):
         _error("interrupted")
-        code = 130
+        return 130
     except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else EXIT_RUNTIME
+        return exc.code if isinstance(exc.code, int) else EXIT_RUNTIME
     except Exception as exc:
-        if os.environ.get("LLM_COST_DEBUG"):
+        if _flag("LLM_COST_DEBUG"):
             traceback.print_exc()
         _error(
             f"internal error: {type(exc).__name__}: {exc} "
             "(please report it; LLM_COST_DEBUG=1 shows the traceback)"
         )
-        code = EXIT_RUNTIME
-    return code
+        return EXIT_RUNTIME
+
+
+def _flag(name: str) -> bool:
+    """An on/off environment variable: unset, empty, 0, false and no are off."""
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
 
 
 def run() -> None:

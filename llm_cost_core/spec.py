@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 
 import attrs
 
@@ -10,7 +11,7 @@ Ranks = Mapping[bytes, int]
 
 
 def _frozen_mapping(value: Mapping[str, int]) -> Mapping[str, int]:
-    return dict(value)
+    return MappingProxyType(dict(value))
 
 
 def _names(value: Iterable[str]) -> tuple[str, ...]:
@@ -37,13 +38,22 @@ class EncodingSpec:
     """One more than the largest token id, special tokens included."""
     load_ranks: Callable[[], Ranks] = attrs.field(eq=False, repr=False)
     """Returns the verified BPE ranks; called lazily, once."""
-    vocab_sha256: str
+    vocab_sha256: str = attrs.field()
     """SHA-256 of the vocab source, as hex; names the vocab in caches and reports."""
     aliases: tuple[str, ...] = attrs.field(default=(), converter=_names)
     """Other names that select this encoding: `o200k_base`."""
     reference: str | None = None
     """The tiktoken encoding name to compare with, or None when there is no live reference."""
     description: str = ""
+
+    @vocab_sha256.validator
+    def _same_hash_as_loader(self, _attribute: attrs.Attribute[str], value: str) -> None:
+        pinned = getattr(self.load_ranks, "sha256", value)
+        if pinned != value:
+            raise ValueError(
+                f"encoding {self.name!r}: vocab_sha256 {value[:12]}... differs from the hash its "
+                f"loader checks ({pinned[:12]}...)"
+            )
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -233,3 +233,41 @@ def test_plugin_commands_are_added(tmp_path, monkeypatch, capsys):
 
         cli.commands.pop("hello", None)
         sys.modules.pop("toy_cmd", None)
+
+
+def test_encoding_env_var_is_a_default_that_model_overrides(capsys, monkeypatch):
+    names = lc.list_encodings()
+    models = lc.plugins.registry().models()
+    if not names or not models:
+        pytest.skip("no encoding installed")
+    monkeypatch.setenv("LLM_COST_ENCODING", names[0])
+    assert main(["--text", "hello"]) == 0
+    assert capsys.readouterr().out == f"{lc.get_encoding(names[0]).count('hello')}\n"
+    model = next(iter(models))
+    assert main(["-m", model, "--text", "hello"]) == 0
+    assert capsys.readouterr().out == f"{lc.encoding_for_model(model).count('hello')}\n"
+
+
+def test_text_with_bytes_that_are_not_utf8_is_replaced_with_a_warning():
+    if not lc.list_encodings():
+        pytest.skip("no encoding installed")
+    done = subprocess.run(
+        [LLM_COST.encode(), b"--text", b"caf\xe9 ok"], capture_output=True, env=os.environ
+    )
+    assert done.returncode == 0
+    from llm_cost_core.cli import resolve_encoding
+
+    expected = resolve_encoding(None, None).count("caf\ufffd ok")
+    assert done.stdout.decode() == f"{expected}\n"
+    assert done.stderr.decode().splitlines() == [
+        "llm-cost: warning: --text: 1 invalid UTF-8 byte replaced with U+FFFD; counted as replaced"
+    ]
+
+
+def test_debug_flag_zero_means_off(monkeypatch):
+    from llm_cost_core import cli as cli_module
+
+    monkeypatch.setenv("LLM_COST_DEBUG", "0")
+    assert not cli_module._flag("LLM_COST_DEBUG")
+    monkeypatch.setenv("LLM_COST_DEBUG", "1")
+    assert cli_module._flag("LLM_COST_DEBUG")

@@ -54,3 +54,21 @@ def test_installed_vocab_round_trips_to_the_pinned_bytes(encoding):
     ranks = parse_tiktoken(data)
     assert max([*ranks.values(), *encoding.special_tokens.values()]) + 1 == encoding.n_vocab
     assert dump_tiktoken(ranks) == data
+
+
+def test_spec_refuses_a_hash_that_differs_from_its_loaders(tmp_path):
+    with pytest.raises(ValueError, match="differs from the hash its loader checks"):
+        lc.EncodingSpec(
+            name="x",
+            pattern=".",
+            special_tokens={},
+            n_vocab=1,
+            load_ranks=TiktokenFile(tmp_path / "v.tiktoken", SAMPLE_SHA),
+            vocab_sha256="f" * 64,
+        )
+
+
+def test_spec_special_tokens_cannot_be_changed(encoding):
+    with pytest.raises(TypeError):
+        encoding.spec.special_tokens["<|new|>"] = 1  # type: ignore[index]
+    assert isinstance(lc.Encoding, type) and isinstance(encoding, lc.Encoding)
