@@ -7,6 +7,7 @@ has no special cases.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .bpe import BPEEngine, PurePythonBPE
@@ -27,6 +28,14 @@ def make_scanner(spec: EncodingSpec) -> Scanner:
 @hookimpl(trylast=True)
 def make_bpe(spec: EncodingSpec, ranks: Ranks) -> BPEEngine:
     return PurePythonBPE(ranks)
+
+
+@hookimpl
+def register_prices(register: Callable[..., None]) -> None:
+    from .prices import core_prices
+
+    for price in core_prices():
+        register(price)
 
 
 @hookimpl

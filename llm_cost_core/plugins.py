@@ -7,7 +7,7 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
@@ -16,6 +16,9 @@ from . import _defaults, hookspecs
 from .encoding import Encoding
 from .errors import PluginConflictError, UnknownEncodingError, UnknownModelError
 from .spec import EncodingSpec
+
+if TYPE_CHECKING:
+    from .prices import PriceEntry
 
 CORE_DISTRIBUTION = "llm-cost-core"
 
@@ -65,6 +68,7 @@ class Registry:
         self._conflicts: dict[str, list[PluginInfo]] = {}
         self._models: dict[str, str] | None = None
         self._prefixes: dict[str, str] = {}
+        self._prices: dict[str, PriceEntry] | None = None
         self._built: dict[str, Encoding] = {}
         self._lock = threading.Lock()
         self._collect_encodings()
@@ -225,6 +229,9 @@ class Registry:
         matches = [prefix for prefix in self._prefixes if model.startswith(prefix)]
         if matches:
             return self._prefixes[max(matches, key=len)]
+        priced = self._collect_prices().get(model)
+        if priced is not None:  # a price names the encoding of a model no installed plugin maps
+            return priced.price.encoding
         known = ", ".join(sorted(models)[:12]) or "none"
         raise UnknownModelError(
             f"unknown model {model!r} (known: {known}{', ...' if len(models) > 12 else ''}); "
@@ -232,7 +239,42 @@ class Registry:
         )
 
     def encoding_for_model(self, model: str) -> Encoding:
-        return self.get_encoding(self.encoding_name_for_model(model))
+        name = self.encoding_name_for_model(model)
+        try:
+            return self.get_encoding(name)
+        except UnknownEncodingError:
+            raise UnknownEncodingError(uninstalled_encoding_message(model, name)) from None
+
+    # -- prices ------------------------------------------------------------------------------
+
+    def _collect_prices(self) -> dict[str, PriceEntry]:
+        if self._prices is None:
+            from .prices import ModelPrice, PriceEntry
+
+            prices: dict[str, PriceEntry] = {}
+
+            def make_register(info: PluginInfo) -> dict[str, Any]:
+                def register(price: ModelPrice) -> None:
+                    if not isinstance(price, ModelPrice):
+                        kind = type(price).__name__
+                        raise TypeError(f"register() takes a ModelPrice, not {kind}")
+                    prices[price.model] = PriceEntry(price, info.label)
+
+                return {"register": register}
+
+            self.call_each("register_prices", make_register)
+            self._prices = prices
+        return self._prices
+
+    def prices(self) -> dict[str, PriceEntry]:
+        """Every registered price by model name, with the plugin it came from."""
+        return dict(self._collect_prices())
+
+
+def uninstalled_encoding_message(model: str, encoding: str) -> str:
+    """What to say when `model` is known (mapped or priced) but its encoding is not installed."""
+    dist = "llm-cost-" + encoding.removesuffix("_base").replace("_", "-").lower()
+    return f"model {model!r} uses encoding {encoding}, which is not installed: pip install {dist}"
 
 
 def _core_version() -> str:

@@ -1,0 +1,141 @@
+"""`llm-cost estimate`: what a request to a model costs, broken down."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import click
+
+from ..errors import LLMCostError
+from ..inputs import STDIN, read_text
+from ..prices import usd
+from ._common import as_of, dumps, load_table, money, price_label, prices_option, resolve_model
+
+_TOKENS = click.IntRange(min=0)
+
+
+@click.command("estimate")
+@click.option(
+    "-m",
+    "--model",
+    required=True,
+    metavar="MODEL",
+    help="The model to price (see `llm-cost models`).",
+)
+@click.option("--text", "texts", multiple=True, metavar="TEXT", help="Count this text as input.")
+@click.option(
+    "--input-tokens",
+    type=_TOKENS,
+    metavar="N",
+    help="Input tokens, instead of counting FILEs or --text (cached ones included, as in "
+    "OpenAI's usage).",
+)
+@click.option(
+    "--cached-tokens",
+    type=_TOKENS,
+    default=0,
+    metavar="N",
+    help="How many of the input tokens are cached (billed at the cached-input price).",
+)
+@click.option("--output-tokens", type=_TOKENS, default=0, metavar="N", help="Output tokens.")
+@prices_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@click.argument("files", nargs=-1, type=click.Path(allow_dash=True))
+def command(
+    model: str,
+    texts: tuple[str, ...],
+    input_tokens: int | None,
+    cached_tokens: int,
+    output_tokens: int,
+    prices_file: str | None,
+    as_json: bool,
+    files: tuple[str, ...],
+) -> None:
+    """Estimate what a request to MODEL costs: input tokens counted from FILEs (stdin when none,
+    or -), from --text or given with --input-tokens, plus cached and output tokens.
+
+    The cost is exact for those token counts, in USD at the model's listed prices.
+    """
+    if texts and files:
+        raise click.UsageError("give FILEs or --text, not both")
+    if input_tokens is not None and (texts or files):
+        raise click.UsageError("give --input-tokens or text to count (FILEs, --text), not both")
+    table = load_table(prices_file)
+    encoding, entry = resolve_model(model, table)
+    if entry is None:
+        raise click.UsageError(
+            f"no price for model {model!r}; add it to a price file and pass --prices FILE "
+            "(see `llm-cost models`)"
+        )
+    if input_tokens is None:
+        input_tokens = sum(encoding.count(text) for text in _texts(texts, files))
+    price = entry.price
+    try:
+        cost = price.cost(input_tokens, cached_tokens, output_tokens)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    cached_rate = price.input if price.cached_input is None else price.cached_input
+    if as_json:
+        out: dict[str, Any] = {
+            "model": model,
+            "price_model": price.model,
+            "encoding": encoding.name,
+            "as_of": price.as_of.isoformat() if price.as_of else None,
+            "price_from": entry.origin,
+            "usd_per_1m": {
+                "input": price.input,
+                "cached_input": price.cached_input,
+                "output": price.output,
+            },
+            "tokens": {
+                "input": input_tokens,
+                "cached_input": cached_tokens,
+                "output": output_tokens,
+                "total": input_tokens + output_tokens,
+            },
+            "cost_usd": {
+                "uncached_input": cost.input_usd,
+                "cached_input": cost.cached_usd,
+                "output": cost.output_usd,
+                "total": cost.total_usd,
+            },
+        }
+        click.echo(dumps(out))
+        return
+    from ..cli import print_table
+
+    click.echo(
+        f"{price_label(model, entry)}: encoding {encoding.name}, "
+        f"USD per 1M tokens as of {as_of(entry)}"
+    )
+    print_table(
+        ("PART", "TOKENS", "USD_PER_1M", "COST_USD"),
+        [
+            (
+                "input uncached",
+                str(input_tokens - cached_tokens),
+                money(price.input),
+                usd(cost.input_usd),
+            ),
+            ("input cached", str(cached_tokens), money(cached_rate), usd(cost.cached_usd)),
+            ("output", str(output_tokens), money(price.output), usd(cost.output_usd)),
+            ("total", str(input_tokens + output_tokens), "", usd(cost.total_usd)),
+        ],
+    )
+
+
+def _texts(texts: tuple[str, ...], files: tuple[str, ...]) -> Iterator[str]:
+    """Each text to count, one at a time; a file that cannot be read ends the command."""
+    if texts:
+        yield from texts
+        return
+    from ..cli import _warn_replaced
+
+    for path in files or (STDIN,):
+        try:
+            got = read_text(path)
+        except LLMCostError as exc:
+            raise click.ClickException(str(exc)) from None
+        _warn_replaced(got.label, got.replaced_bytes)
+        yield got.text

@@ -1,0 +1,80 @@
+"""`llm-cost models`: every model the plugins map or price, with its encoding and prices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..errors import LLMCostError
+from ..plugins import registry
+from ..prices import PriceEntry
+from ._common import dumps, load_table, money, prices_option
+
+
+@click.command("models")
+@prices_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+def command(prices_file: str | None, as_json: bool) -> None:
+    """List every model: its encoding, its prices in USD per 1M tokens, and the plugin that
+    counts it.
+
+    A name ending in * is a prefix: every model name that starts with it (dated snapshots such
+    as gpt-4o-2024-08-06) uses that encoding. Reads no vocab.
+    """
+    reg = registry()
+    table = load_table(prices_file)
+    models = reg.models()
+    rows: list[dict[str, Any]] = []
+    for name in sorted(set(models) | set(table.entries)):
+        entry = table.lookup(name)
+        encoding = models.get(name) or (entry.price.encoding if entry else "")
+        rows.append(_row(reg, name, encoding, entry, prefix=False))
+    for prefix, encoding in sorted(reg.model_prefixes().items()):
+        rows.append(_row(reg, prefix, encoding, None, prefix=True))
+    if as_json:
+        click.echo(dumps(rows, indent=2))
+        return
+    from ..cli import print_table
+
+    print_table(
+        ("MODEL", "ENCODING", "INPUT", "CACHED", "OUTPUT", "PLUGIN"),
+        [
+            (
+                row["model"] + ("*" if row["prefix"] else ""),
+                row["encoding"],
+                money(row["input"]),
+                money(row["cached_input"]),
+                money(row["output"]),
+                row["plugin"] or f"not installed (pip install {_distribution(row['encoding'])})",
+            )
+            for row in rows
+        ],
+    )
+
+
+def _row(reg: Any, model: str, encoding: str, entry: PriceEntry | None, prefix: bool) -> dict:
+    try:
+        registered = reg.lookup(encoding)
+    except LLMCostError:
+        registered = None
+    price = entry.price if entry else None
+    row: dict[str, Any] = {
+        "model": model,
+        "prefix": prefix,
+        "encoding": registered.spec.name if registered else encoding,
+        "installed": registered is not None,
+        "plugin": registered.plugin.label if registered else None,
+        "input": price.input if price else None,
+        "cached_input": price.cached_input if price else None,
+        "output": price.output if price else None,
+        "as_of": price.as_of.isoformat() if price and price.as_of else None,
+        "source": price.source if price else None,
+        "price_from": entry.origin if entry else None,
+    }
+    return row
+
+
+def _distribution(encoding: str) -> str:
+    """The package that would bring `encoding`, named as first-party plugins are."""
+    return "llm-cost-" + encoding.removesuffix("_base").replace("_", "-").lower()

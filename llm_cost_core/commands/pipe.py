@@ -1,0 +1,173 @@
+"""`llm-cost pipe`: count the text in each line of a JSONL stream and add it to the line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any, BinaryIO
+
+import click
+
+from ..cli import EXIT_QUOTA, encoding_options, resolve_encoding
+from ..inputs import STDIN
+from ..pipe import DEFAULT_CHUNK_BYTES, LineCounter, PipeStats, Source, cost, run_pipe
+from ._common import dumps, load_table, prices_option, resolve_model
+
+
+class QuotaExceeded(click.ClickException):
+    """--max-tokens or --max-cost was crossed: exit 3, after the output up to that line."""
+
+    exit_code = EXIT_QUOTA
+
+
+class _USD(click.ParamType):
+    name = "USD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, Decimal):
+            return value
+        try:
+            amount = Decimal(str(value).strip().removeprefix("$"))
+        except InvalidOperation:
+            self.fail(f"{value!r} is not an amount in USD", param, ctx)
+        if not amount.is_finite() or amount < 0:
+            self.fail(f"{value!r} is not an amount in USD", param, ctx)
+        return amount
+
+
+@click.command("pipe")
+@encoding_options
+@click.option(
+    "--field",
+    default="text",
+    show_default=True,
+    metavar="PATH",
+    help="The field to count; a dotted path (request.prompt) reaches into nested objects. A "
+    "string is counted as text, a messages list as a chat prompt (an estimate).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Count in N processes (0: one per CPU); the output is the same for any N.",
+)
+@click.option(
+    "--max-tokens",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Stop after the line that takes the total over N tokens (exit 3).",
+)
+@click.option(
+    "--max-cost",
+    type=_USD(),
+    metavar="USD",
+    help="Stop after the line that takes the total "
+    "cost over USD (exit 3; needs a priced -m MODEL).",
+)
+@click.option(
+    "--summary", is_flag=True, help="Print one JSON line of totals and speed on stderr at the end."
+)
+@click.option(
+    "--fail-fast", is_flag=True, help="Stop at the first line that cannot be counted (exit 1)."
+)
+@prices_option
+@click.option("--chunk-bytes", type=click.IntRange(min=1), default=DEFAULT_CHUNK_BYTES, hidden=True)
+@click.argument("files", nargs=-1, type=click.Path(allow_dash=True))
+def command(
+    encoding: str | None,
+    model: str | None,
+    field: str,
+    workers: int,
+    max_tokens: int | None,
+    max_cost: Decimal | None,
+    summary: bool,
+    fail_fast: bool,
+    prices_file: str | None,
+    chunk_bytes: int,
+    files: tuple[str, ...],
+) -> None:
+    """Read JSONL from FILEs (stdin when none, or -) and write each line to stdout with one key
+    added: "llm_cost": {"tokens": N, "encoding": ENC, "cost_usd": X} (cost_usd with a priced -m).
+
+    Every input line gives one output line, in order. A line that is not a JSON object, or whose
+    field is missing or not text, is written unchanged and reported on stderr as `line N: reason`.
+    """
+    if any(not part for part in field.split(".")):
+        raise click.UsageError(f"--field {field!r} is not a dotted path such as request.prompt")
+    rate: Decimal | None = None
+    if model and not encoding:
+        enc, entry = resolve_model(model, load_table(prices_file))
+        if entry is not None:
+            rate = entry.price.input
+        elif max_cost is None:
+            import warnings
+
+            warnings.warn(f"no price for model {model!r}; cost_usd is left out", stacklevel=1)
+    else:
+        enc = resolve_encoding(encoding, model)
+    if max_cost is not None and rate is None:
+        raise click.UsageError("--max-cost needs -m MODEL with a known price")
+    sources = _sources(files)
+    counter = LineCounter(enc.name, field, rate)
+    stats = run_pipe(
+        sources,
+        sys.stdout.buffer,
+        counter,
+        workers=workers or os.cpu_count() or 1,
+        max_tokens=max_tokens,
+        max_cost=max_cost,
+        fail_fast=fail_fast,
+        on_bad_line=lambda message: click.echo(message, err=True),
+        chunk_bytes=chunk_bytes,
+    )
+    if summary:
+        click.echo(_summary(stats, counter, workers or os.cpu_count() or 1), err=True)
+    if stats.fail_fast:
+        raise click.ClickException(f"{stats.fail_fast} (stopped by --fail-fast)")
+    if stats.stopped_by_quota:
+        raise QuotaExceeded(stats.stopped_by_quota)
+
+
+def _sources(files: tuple[str, ...]) -> list[Source]:
+    """The inputs, each checked before any output is written, opened only when reached."""
+    sources = []
+    for path in files or (STDIN,):
+        if path == STDIN:
+            # Not closed afterwards: FILEs may name - more than once, as with cat.
+            sources.append(Source("<stdin>", lambda: sys.stdin.buffer, owned=False))
+            continue
+        if os.path.isdir(path):
+            raise click.ClickException(f"{path}: is a directory; name the files in it")
+        try:
+            with open(path, "rb"):
+                pass
+        except OSError as exc:
+            raise click.ClickException(f"{path}: {exc.strerror or exc}") from None
+        sources.append(Source(path, _opener(path)))
+    return sources
+
+
+def _opener(path: str) -> Callable[[], BinaryIO]:
+    return lambda: open(path, "rb")
+
+
+def _summary(stats: PipeStats, counter: LineCounter, workers: int) -> str:
+    total = cost(stats, counter)
+    seconds = max(stats.seconds, 1e-9)
+    return dumps(
+        {
+            "lines": stats.lines,
+            "failed": stats.failed,
+            "tokens": stats.tokens,
+            "cost_usd": total,
+            "bytes": stats.bytes,
+            "seconds": round(stats.seconds, 3),
+            "mb_per_s": round(stats.bytes / 1e6 / seconds, 2),
+            "workers": workers,
+            "stopped_by_quota": stats.stopped_by_quota is not None,
+        }
+    )

@@ -1,0 +1,115 @@
+"""`llm-cost report`: how text turns into tokens, file by file, and what it would cost."""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal
+from typing import Any
+
+import click
+
+from ..cli import encoding_options
+from ..errors import LLMCostError
+from ..inputs import STDIN, read_text
+from ..prices import per_million, usd
+from ._common import dumps, load_table, prices_option, resolve_model
+
+
+@click.command("report")
+@encoding_options
+@prices_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@click.argument("files", nargs=-1, type=click.Path(allow_dash=True))
+def command(
+    encoding: str | None,
+    model: str | None,
+    prices_file: str | None,
+    as_json: bool,
+    files: tuple[str, ...],
+) -> None:
+    """Report, for each FILE (stdin when none, or -): bytes, characters, words, tokens, bytes
+    per token, tokens per word, and with -m the cost of the tokens sent as input.
+
+    Words are runs of non-whitespace, as `wc -w` counts them.
+    """
+    from ..cli import _error, _warn_replaced, print_table, resolve_encoding
+
+    rate: Decimal | None = None
+    if model and not encoding:
+        enc, entry = resolve_model(model, load_table(prices_file))
+        if entry is None:
+            import warnings
+
+            warnings.warn(f"no price for model {model!r}; the cost is left out", stacklevel=1)
+        else:
+            rate = entry.price.input
+    else:
+        enc = resolve_encoding(encoding, model)
+    paths = list(files) or [STDIN]
+    rows: list[dict[str, Any]] = []
+    for path in paths:
+        try:
+            got = read_text(path)
+        except LLMCostError as exc:
+            if len(paths) == 1:
+                raise click.ClickException(str(exc)) from None
+            _error(str(exc))
+            continue
+        _warn_replaced(got.label, got.replaced_bytes)
+        rows.append(
+            _row(got.label, got.size, len(got.text), len(got.text.split()), enc.count(got.text))
+        )
+    unreadable = len(paths) - len(rows)
+    if len(paths) > 1:
+        rows.append(_row("total", *(sum(row[key] for row in rows) for key in _SUMMED)))
+    for row in rows:
+        if rate is not None:
+            row["cost_usd"] = per_million(row["tokens"], rate)
+    if as_json:
+        out: dict[str, Any] = {"encoding": enc.name}
+        if model:
+            out["model"] = model
+        out["inputs"] = rows
+        click.echo(dumps(out))
+    else:
+        header = ("FILE", "BYTES", "CHARS", "WORDS", "TOKENS", "BYTES/TOKEN", "TOKENS/WORD")
+        print_table(
+            (*header, "COST_USD") if rate is not None else header,
+            [_cells(row, rate is not None) for row in rows],
+        )
+    if unreadable:
+        sys.exit(1)
+
+
+_SUMMED = ("bytes", "chars", "words", "tokens")
+
+
+def _row(label: str, size: int, chars: int, words: int, tokens: int) -> dict[str, Any]:
+    return {
+        "input": label,
+        "bytes": size,
+        "chars": chars,
+        "words": words,
+        "tokens": tokens,
+        "bytes_per_token": _ratio(size, tokens),
+        "tokens_per_word": _ratio(tokens, words),
+    }
+
+
+def _ratio(num: int, den: int) -> Decimal | None:
+    """Rounded to 2 decimals (a ratio, not money), None when there is nothing to divide by."""
+    return (Decimal(num) / Decimal(den)).quantize(Decimal("0.01")) if den else None
+
+
+def _cells(row: dict[str, Any], priced: bool) -> tuple[str, ...]:
+    cells = [
+        row["input"],
+        *(str(row[key]) for key in _SUMMED),
+        *(
+            "-" if row[key] is None else str(row[key])
+            for key in ("bytes_per_token", "tokens_per_word")
+        ),
+    ]
+    if priced:
+        cells.append(usd(row["cost_usd"]))
+    return tuple(cells)

@@ -1,0 +1,320 @@
+"""The JSONL pipe: every line in gives exactly one line out, in order, with its tokens added.
+
+Lines are bytes split on b"\\n" only (JSON text may hold U+2028, which `str.splitlines` would
+split). A good line is kept byte for byte: the `"llm_cost"` key is inserted as text before the
+object's closing brace instead of re-serialising the object, which would change its number
+formats, escapes and spacing. Any other line is written through unchanged and reported.
+
+Counting is spread over worker processes in chunks whose results are written in input order, with
+a bounded number of chunks in flight, so that any input streams in bounded memory and the output
+does not depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import multiprocessing
+import signal
+import time
+import warnings
+from collections.abc import Callable, Generator, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from decimal import Decimal
+from typing import Any, BinaryIO
+
+import attrs
+
+from .chat import MessagesError, count_messages
+from .prices import per_million, usd
+
+KEY = "llm_cost"
+JSON_WHITESPACE = b" \t\r\n"
+BOM = "\ufeff"
+DEFAULT_CHUNK_BYTES = 256 * 1024
+CHUNKS_IN_FLIGHT_PER_WORKER = 2
+
+# One line's result: the bytes to write, its tokens, and why it was passed through (or None).
+LineResult = tuple[bytes, int, "str | None"]
+
+
+@attrs.frozen
+class LineCounter:
+    """How to count a line; small and picklable, so that each worker builds its own."""
+
+    encoding: str
+    field: str = "text"
+    usd_per_million: Decimal | None = None
+
+
+@attrs.frozen
+class Source:
+    """One input: a label for messages and a way to open it as a binary stream."""
+
+    label: str
+    open: Callable[[], BinaryIO]
+    owned: bool = True  # closed when read (standard input is not)
+
+
+@attrs.frozen
+class Chunk:
+    source: int
+    first_line: int
+    lines: list[bytes]
+    starts_source: bool  # its first line is its source's first, where a UTF-8 BOM is allowed
+
+
+@attrs.define
+class PipeStats:
+    """What a run did. `lines` counts input lines handled (a --fail-fast stop included)."""
+
+    lines: int = 0
+    failed: int = 0
+    tokens: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    stopped_by_quota: str | None = None  # the message, when a quota stopped the run
+    fail_fast: str | None = None  # `line N: reason` of the line that stopped the run
+
+
+class _BadLine(Exception):
+    """A line to pass through unchanged; the message is the reason."""
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+_KINDS = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else _KINDS.get(type(value), type(value).__name__)
+
+
+class LineProcessor:
+    """Counts lines and adds the key; one per process."""
+
+    def __init__(self, counter: LineCounter) -> None:
+        import llm_cost_core as lc
+
+        self.encoding = lc.get_encoding(counter.encoding)
+        self.field = counter.field
+        self.path = counter.field.split(".")
+        self.usd_per_million = counter.usd_per_million
+        self._encoding_json = json.dumps(self.encoding.name)
+
+    def process(self, lines: Sequence[bytes], starts_source: bool) -> list[LineResult]:
+        return [self.line(line, starts_source and i == 0) for i, line in enumerate(lines)]
+
+    def line(self, line: bytes, first: bool = False) -> LineResult:
+        """The output line for `line` (which may end with b"\\n"), its tokens, and a reason
+        when it is passed through unchanged."""
+        body = line[:-1] if line.endswith(b"\n") else line
+        end = len(body.rstrip(JSON_WHITESPACE))
+        try:
+            tokens = self._count(body[:end], first)
+        except _BadLine as exc:
+            return line, 0, str(exc)
+        added = f'"{KEY}": {{"tokens": {tokens}, "encoding": {self._encoding_json}'
+        if self.usd_per_million is not None:
+            added += f', "cost_usd": {usd(per_million(tokens, self.usd_per_million))}'
+        # body[:end] is a JSON object, so it ends with "}"; insert after its last member.
+        inner = body[: end - 1].rstrip(JSON_WHITESPACE)
+        comma = b"" if inner.endswith(b"{") else b", "
+        output = inner + comma + added.encode() + b"}" + body[len(inner) :] + line[len(body) :]
+        return output, tokens, None
+
+    def _count(self, data: bytes, first: bool) -> int:
+        if not data.strip(JSON_WHITESPACE):
+            raise _BadLine("empty line")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _BadLine(f"invalid UTF-8 at byte {exc.start + 1}") from None
+        if first and text.startswith(BOM):
+            text = text[1:]
+        try:
+            obj = json.loads(text, parse_constant=_no_constants)
+        except json.JSONDecodeError as exc:
+            raise _BadLine(f"not JSON: {exc.msg} at column {exc.colno}") from None
+        except RecursionError:
+            raise _BadLine("not JSON that can be read: nested too deeply") from None
+        except ValueError as exc:
+            raise _BadLine(f"not JSON: {exc}") from None
+        if not isinstance(obj, dict):
+            raise _BadLine(f"not a JSON object ({_kind(obj)})")
+        if KEY in obj:
+            raise _BadLine(f'already has an "{KEY}" key')
+        value: Any = obj
+        for part in self.path:
+            if not isinstance(value, dict) or part not in value:
+                raise _BadLine(f"no field {self.field!r}")
+            value = value[part]
+        if isinstance(value, str):
+            return self.encoding.count(value)
+        if isinstance(value, list):
+            try:
+                return count_messages(self.encoding, value)
+            except MessagesError as exc:
+                raise _BadLine(f"field {self.field!r} is not a messages list: {exc}") from None
+        raise _BadLine(f"field {self.field!r} is {_kind(value)}, not a string or a messages list")
+
+
+# -- workers ---------------------------------------------------------------------------------
+
+_processor: LineProcessor | None = None
+
+
+def _init_worker(counter: LineCounter) -> None:
+    """Runs once in each worker: Ctrl-C is the parent's to handle, warnings were already shown
+    by the parent, and the encoding is built (and its vocab loaded) before the first chunk."""
+    global _processor
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warnings.simplefilter("ignore")
+    _processor = LineProcessor(counter)
+    _processor.encoding.count("")
+
+
+def _run_chunk(lines: list[bytes], starts_source: bool) -> list[LineResult]:
+    assert _processor is not None
+    return _processor.process(lines, starts_source)
+
+
+def _chunks(sources: Sequence[Source], chunk_bytes: int) -> Iterator[Chunk]:
+    """The input lines in chunks of about `chunk_bytes`. A source's last line gets a b"\\n"
+    when another source follows, so that two files never merge into one line."""
+    for index, source in enumerate(sources):
+        last_source = index == len(sources) - 1
+        lines: list[bytes] = []
+        size = 0
+        first_line = 1
+        stream = source.open()
+        try:
+            for number, line in enumerate(stream, 1):
+                if not last_source and not line.endswith(b"\n"):
+                    line += b"\n"
+                lines.append(line)
+                size += len(line)
+                if size >= chunk_bytes:
+                    yield Chunk(index, first_line, lines, first_line == 1)
+                    lines, size, first_line = [], 0, number + 1
+        finally:
+            if source.owned:
+                stream.close()
+        if lines:
+            yield Chunk(index, first_line, lines, first_line == 1)
+
+
+def _results(
+    chunks: Iterator[Chunk], counter: LineCounter, workers: int
+) -> Generator[tuple[Chunk, list[LineResult]], None, None]:
+    """Each chunk with its results, in input order."""
+    if workers <= 1:
+        processor = LineProcessor(counter)
+        for chunk in chunks:
+            yield chunk, processor.process(chunk.lines, chunk.starts_source)
+        return
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(counter,),
+    )
+    pending: collections.deque[tuple[Chunk, Future[list[LineResult]]]] = collections.deque()
+    try:
+        for chunk in chunks:
+            pending.append((chunk, pool.submit(_run_chunk, chunk.lines, chunk.starts_source)))
+            if len(pending) >= workers * CHUNKS_IN_FLIGHT_PER_WORKER:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def run_pipe(
+    sources: Sequence[Source],
+    out: BinaryIO,
+    counter: LineCounter,
+    *,
+    workers: int = 1,
+    max_tokens: int | None = None,
+    max_cost: Decimal | None = None,
+    fail_fast: bool = False,
+    on_bad_line: Callable[[str], None] = lambda message: None,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+) -> PipeStats:
+    """Stream `sources` to `out`, one output line per input line, and say what was done.
+
+    A bad line is written unchanged and `on_bad_line("line N: reason")` is called; with
+    `fail_fast` the run stops before writing it. A quota stops the run after the line that
+    crosses it. Everything before a stop is written and flushed.
+    """
+    if max_cost is not None and counter.usd_per_million is None:
+        raise ValueError("max_cost needs a price")
+    stats = PipeStats()
+    start = time.perf_counter()
+    named = len(sources) > 1
+    try:
+        with contextlib.closing(_results(_chunks(sources, chunk_bytes), counter, workers)) as it:
+            for chunk, results in it:
+                keep: list[bytes] = []
+                try:
+                    for offset, (output, tokens, reason) in enumerate(results):
+                        stats.lines += 1
+                        stats.bytes += len(chunk.lines[offset])
+                        if reason is not None:
+                            stats.failed += 1
+                            where = f"line {chunk.first_line + offset}"
+                            if named:
+                                where = f"{sources[chunk.source].label}: {where}"
+                            if fail_fast:
+                                stats.fail_fast = f"{where}: {reason}"
+                                return stats
+                            on_bad_line(f"{where}: {reason}")
+                        keep.append(output)
+                        stats.tokens += tokens
+                        stats.stopped_by_quota = _quota(
+                            stats, counter, max_tokens, max_cost, chunk.first_line + offset
+                        )
+                        if stats.stopped_by_quota:
+                            return stats
+                finally:
+                    out.write(b"".join(keep))
+        return stats
+    finally:
+        out.flush()
+        stats.seconds = time.perf_counter() - start
+
+
+def _quota(
+    stats: PipeStats,
+    counter: LineCounter,
+    max_tokens: int | None,
+    max_cost: Decimal | None,
+    line: int,
+) -> str | None:
+    if max_tokens is not None and stats.tokens > max_tokens:
+        return (
+            f"token quota exceeded at line {line}: {stats.tokens} tokens > --max-tokens "
+            f"{max_tokens}; the output stops after that line"
+        )
+    if max_cost is not None and counter.usd_per_million is not None:
+        cost = per_million(stats.tokens, counter.usd_per_million)
+        if cost > max_cost:
+            return (
+                f"cost quota exceeded at line {line}: {usd(cost)} USD > --max-cost "
+                f"{usd(max_cost)}; the output stops after that line"
+            )
+    return None
+
+
+def cost(stats: PipeStats, counter: LineCounter) -> Decimal | None:
+    """The exact cost of the tokens counted, or None without a price."""
+    if counter.usd_per_million is None:
+        return None
+    return per_million(stats.tokens, counter.usd_per_million)

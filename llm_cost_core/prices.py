@@ -1,0 +1,290 @@
+"""Model prices: exact money, core's embedded table, and users' own price files.
+
+Money is `Decimal` throughout, never float: a price is USD per 1M tokens, a cost is
+`tokens * price / 1_000_000`, which `Decimal` computes exactly, and it is printed exactly.
+
+The encoding a price names is data, not code: core learns from it which plugin would count a
+model that no installed plugin maps, so that it can say what to install.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from importlib.resources import files
+from typing import Any
+
+import attrs
+
+from .errors import LLMCostError, UnknownEncodingError, UnknownModelError
+
+PER_TOKENS = 1_000_000
+PRICES_ENV = "LLM_COST_PRICES"
+TABLE_FIELDS = ("as_of", "source", "models")
+PRICE_FIELDS = ("model", "encoding", "input", "cached_input", "output", "source")
+# A dated snapshot (`gpt-4o-2024-08-06`, `gpt-4-0613`) is priced like its model when it has no
+# price of its own; nothing else is guessed (`o3-mini` is not `o3`).
+_SNAPSHOT = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{4})$")
+
+
+class PricesError(LLMCostError):
+    """A price file that cannot be used as it is; the message names the file and the entry."""
+
+
+def _money(value: Any) -> Decimal:
+    """A price as an exact Decimal; floats go through their shortest repr, so 0.15 is 0.15."""
+    if isinstance(value, Decimal):
+        price = value
+    elif isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise TypeError(f"a price must be a number, not {type(value).__name__}")
+    else:
+        try:
+            price = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not a number") from None
+    if not price.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    if price < 0:
+        raise ValueError(f"{value} is negative")
+    return price
+
+
+def _optional_money(value: Any) -> Decimal | None:
+    return None if value is None else _money(value)
+
+
+@attrs.frozen
+class ModelPrice:
+    """What one model costs, in USD per 1M tokens. `cached_input` and `output` may be unknown
+    (None): embedding models have no output, older models no cached-input discount."""
+
+    model: str
+    encoding: str
+    input: Decimal = attrs.field(converter=_money)
+    cached_input: Decimal | None = attrs.field(default=None, converter=_optional_money)
+    output: Decimal | None = attrs.field(default=None, converter=_optional_money)
+    source: str = ""
+    as_of: datetime.date | None = None
+
+    def cost(self, input_tokens: int = 0, cached_tokens: int = 0, output_tokens: int = 0) -> Cost:
+        """The exact cost of a request. `input_tokens` includes `cached_tokens`, as in OpenAI's
+        usage; cached tokens cost `cached_input`, or `input` when the model has no discount."""
+        if min(input_tokens, cached_tokens, output_tokens) < 0:
+            raise ValueError("token counts cannot be negative")
+        if cached_tokens > input_tokens:
+            raise ValueError(
+                f"cached tokens ({cached_tokens}) cannot exceed input tokens ({input_tokens})"
+            )
+        if output_tokens and self.output is None:
+            raise ValueError(f"{self.model} has no output price (it produces no output tokens)")
+        cached_rate = self.input if self.cached_input is None else self.cached_input
+        return Cost(
+            input_tokens=input_tokens,
+            cached_tokens=cached_tokens,
+            output_tokens=output_tokens,
+            input_usd=per_million(input_tokens - cached_tokens, self.input),
+            cached_usd=per_million(cached_tokens, cached_rate),
+            output_usd=per_million(output_tokens, self.output or Decimal(0)),
+        )
+
+
+@attrs.frozen
+class Cost:
+    """A cost broken down. `input_usd` is for the input tokens that were not cached."""
+
+    input_tokens: int
+    cached_tokens: int
+    output_tokens: int
+    input_usd: Decimal
+    cached_usd: Decimal
+    output_usd: Decimal
+
+    @property
+    def total_usd(self) -> Decimal:
+        return self.input_usd + self.cached_usd + self.output_usd
+
+
+def per_million(tokens: int, usd_per_million: Decimal) -> Decimal:
+    """`tokens` at `usd_per_million`, exactly (scaleb moves the decimal point, no rounding)."""
+    return (Decimal(tokens) * usd_per_million).scaleb(-6)
+
+
+def usd(amount: Decimal) -> str:
+    """Every digit of `amount` and no more: 0.0000025, 12.5, 0 (never 2.5E-6)."""
+    text = format(amount.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+# -- reading price tables --------------------------------------------------------------------
+
+
+def parse_prices(data: bytes | str, label: str) -> list[ModelPrice]:
+    """The prices in a price file's text, validated; errors are one line naming `label`."""
+    try:
+        table = json.loads(data, parse_float=Decimal, parse_int=Decimal)
+    except (ValueError, RecursionError) as exc:
+        raise PricesError(f"{label}: not valid JSON: {exc}") from None
+    if not isinstance(table, dict):
+        raise PricesError(f"{label}: must hold a JSON object with 'as_of' and 'models'")
+    _check_fields(label, table, TABLE_FIELDS, required=("as_of", "models"))
+    as_of = _date(label, table["as_of"])
+    source = table.get("source", "")
+    if not isinstance(source, str):
+        raise PricesError(f"{label}: 'source' must be a string")
+    models = table["models"]
+    if not isinstance(models, list):
+        raise PricesError(f"{label}: 'models' must be a list of objects")
+    prices: list[ModelPrice] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(models):
+        where = f"{label}: models[{index}]"
+        if not isinstance(entry, dict):
+            raise PricesError(f"{where}: must be an object")
+        if isinstance(entry.get("model"), str):
+            where += f" ({entry['model']})"
+        _check_fields(where, entry, PRICE_FIELDS, required=("model", "encoding", "input"))
+        for name in ("model", "encoding", "source"):
+            if name in entry and not (isinstance(entry[name], str) and entry[name].strip()):
+                raise PricesError(f"{where}: {name!r} must be a non-empty string")
+        if entry["model"] in seen:
+            raise PricesError(f"{where}: model {entry['model']!r} is listed twice")
+        seen.add(entry["model"])
+        try:
+            price = ModelPrice(
+                model=entry["model"],
+                encoding=entry["encoding"],
+                input=entry["input"],
+                cached_input=entry.get("cached_input"),
+                output=entry.get("output"),
+                source=entry.get("source", source),
+                as_of=as_of,
+            )
+        except (TypeError, ValueError) as exc:
+            field = next(
+                (
+                    name
+                    for name in ("input", "cached_input", "output")
+                    if name in entry and _bad_money(entry[name])
+                ),
+                "price",
+            )
+            raise PricesError(f"{where}: {field!r}: {exc}") from None
+        prices.append(price)
+    return prices
+
+
+def _bad_money(value: Any) -> bool:
+    try:
+        _optional_money(value)
+    except (TypeError, ValueError):
+        return True
+    return False
+
+
+def _check_fields(
+    where: str, obj: Mapping[str, Any], allowed: tuple[str, ...], required: tuple[str, ...]
+) -> None:
+    unknown = [name for name in obj if name not in allowed]
+    if unknown:
+        raise PricesError(f"{where}: unknown field {unknown[0]!r} (allowed: {', '.join(allowed)})")
+    missing = [name for name in required if obj.get(name) is None]
+    if missing:
+        raise PricesError(f"{where}: missing field {missing[0]!r}")
+
+
+def _date(label: str, value: Any) -> datetime.date:
+    try:
+        if not isinstance(value, str):
+            raise ValueError
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise PricesError(
+            f"{label}: 'as_of' must be a date written YYYY-MM-DD, not {json.dumps(str(value))}"
+        ) from None
+
+
+def load_prices(path: str) -> list[ModelPrice]:
+    """The prices in the file at `path`, validated."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise PricesError(f"price file {path}: {exc.strerror or exc}") from None
+    return parse_prices(data, path)
+
+
+def core_prices() -> list[ModelPrice]:
+    """Core's embedded table (`llm_cost_core/data/prices.json`), as core's own plugin
+    registers it."""
+    return parse_prices(
+        (files(__package__) / "data" / "prices.json").read_bytes(), "llm_cost_core/data/prices.json"
+    )
+
+
+# -- the table in use ------------------------------------------------------------------------
+
+
+@attrs.frozen
+class PriceEntry:
+    """A price and where it came from: a plugin's label or a price file's path."""
+
+    price: ModelPrice
+    origin: str
+
+
+@attrs.frozen
+class PriceTable:
+    """Every known price by model name: the plugins' (core's included), then a user's file."""
+
+    entries: Mapping[str, PriceEntry]
+
+    def lookup(self, model: str) -> PriceEntry | None:
+        """The price of `model`, or of the model it is a dated snapshot of; None if unknown."""
+        entry = self.entries.get(model)
+        if entry is None and _SNAPSHOT.search(model):
+            entry = self.entries.get(_SNAPSHOT.sub("", model))
+        return entry
+
+    def by_model(self) -> list[PriceEntry]:
+        """Every entry, sorted by model name."""
+        return [self.entries[name] for name in sorted(self.entries)]
+
+
+def price_table(path: str | None = None) -> PriceTable:
+    """The registered prices, with the user's file (`path`, else $LLM_COST_PRICES) on top."""
+    from .plugins import registry
+
+    entries = dict(registry().prices())
+    path = path or os.environ.get(PRICES_ENV) or None
+    if path:
+        for price in load_prices(path):
+            entries[price.model] = PriceEntry(price, path)
+    return PriceTable(entries)
+
+
+def encoding_name_for_model(model: str, table: PriceTable) -> str:
+    """The encoding `model` uses: a plugin's mapping, else the one its price names."""
+    from .plugins import registry
+
+    try:
+        return registry().encoding_name_for_model(model)
+    except UnknownModelError:
+        entry = table.lookup(model)
+        if entry is None:
+            raise
+        return entry.price.encoding
+
+
+def encoding_for_model(model: str, table: PriceTable) -> Any:
+    """The Encoding for `model`; a priced model whose encoding is missing names its package."""
+    from .plugins import registry, uninstalled_encoding_message
+
+    name = encoding_name_for_model(model, table)
+    try:
+        return registry().get_encoding(name)
+    except UnknownEncodingError:
+        raise UnknownEncodingError(uninstalled_encoding_message(model, name)) from None
