@@ -1,0 +1,34 @@
+"""The fuzz targets themselves, on a few inputs: they pass on good code and catch a planted bug.
+
+Findings from tools/fuzz/run.py are added to FINDINGS (and to the Evil Corpus) so they stay fixed.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from conftest import REPO
+
+sys.path.insert(0, str(REPO / "tools" / "fuzz"))
+import targets
+
+SAMPLES = [b"", b"hello world", b"caf\xc3\xa9 \xff\xfe", b"\xed\xa0\x80 lone", b"<|endoftext|>x"]
+FINDINGS: list[bytes] = []  # fuzz findings, replayed forever
+
+
+@pytest.mark.parametrize("data", SAMPLES + FINDINGS)
+@pytest.mark.parametrize("name", sorted(targets.TARGETS))
+def test_targets_pass(name, data):
+    if not targets.encodings():
+        pytest.skip("no encoding installed")
+    targets.TARGETS[name](data)
+
+
+def test_targets_catch_a_wrong_count(monkeypatch):
+    enc, _ = (targets.encodings() or [(None, None)])[0]
+    if enc is None:
+        pytest.skip("no encoding installed")
+    monkeypatch.setattr(type(enc), "count", lambda self, text: 0)
+    with pytest.raises(AssertionError, match="count differs"):
+        targets.encode_replace(b"a non-empty text")

@@ -1,0 +1,96 @@
+"""Fuzz targets: each takes the raw bytes libFuzzer (atheris) made and raises on any bug.
+
+Every installed encoding is checked; an encoding whose spec names a tiktoken reference is
+compared with it id for id. Kept free of atheris so the same functions replay findings in tests.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import llm_cost_core as lc
+from llm_cost_core.scanner import regex_scanner
+
+
+@functools.cache
+def encodings() -> list[tuple[lc.Encoding, object]]:
+    """(our Encoding, tiktoken's Encoding or None) for every installed encoding."""
+    try:
+        from llm_cost_core.reference import tiktoken_encoding
+    except ImportError:
+        return [(lc.get_encoding(name), None) for name in lc.list_encodings()]
+    return [(enc, tiktoken_encoding(enc)) for enc in map(lc.get_encoding, lc.list_encodings())]
+
+
+def check_text(text: str) -> None:
+    """Parity, count == len(ids), determinism, round trip and special-token handling."""
+    for enc, ref in encodings():
+        ids = enc.encode_ordinary(text)
+        assert enc.count(text) == len(ids), "count differs from len(encode_ordinary)"
+        assert enc.encode_ordinary(text) == ids, "not deterministic"
+        if ref is not None:
+            assert ids == ref.encode_ordinary(text), f"{enc.name}: ids differ from tiktoken"
+            assert enc.encode(text, allowed_special="all") == ref.encode(
+                text, allowed_special="all"
+            ), f"{enc.name}: encode(allowed_special='all') differs from tiktoken"
+            _same_outcome(lambda e: e.encode(text), enc, ref)
+        if _is_valid(text):
+            assert enc.decode(ids) == text, "decode(encode_ordinary(t)) != t"
+
+
+def _same_outcome(call, enc, ref) -> None:
+    try:
+        expected = call(ref)
+    except ValueError as exc:
+        try:
+            call(enc)
+        except ValueError as ours:
+            assert str(ours) == str(exc), "different disallowed-special message"
+            return
+        raise AssertionError(f"{enc.name}: tiktoken raised ValueError, we did not") from None
+    assert call(enc) == expected, f"{enc.name}: encode() differs from tiktoken"
+
+
+def _is_valid(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def encode_replace(data: bytes) -> None:
+    """Bytes decoded as users' files are: invalid UTF-8 becomes U+FFFD."""
+    check_text(data.decode("utf-8", "replace"))
+
+
+def encode_surrogateescape(data: bytes) -> None:
+    """Bytes decoded with surrogateescape: lone surrogates, which tiktoken repairs."""
+    check_text(data.decode("utf-8", "surrogateescape"))
+
+
+def scanner(data: bytes) -> None:
+    """Each encoding's own scanner (with any fast paths) against core's reference scanner.
+
+    The reference is tiktoken's pattern string compiled by `regex` with Unicode classes pinned
+    to tiktoken's tables (plain `regex` disagrees with tiktoken on newer code points).
+    """
+    text = data.decode("utf-8", "replace")
+    for enc, _ in encodings():
+        pieces = list(enc.scanner(text))
+        assert "".join(pieces) == text, f"{enc.name}: pieces do not add up to the text"
+        assert pieces == list(_reference_scanner(enc.spec.pattern)(text)), (
+            f"{enc.name}: scanner differs from the reference pattern"
+        )
+
+
+@functools.cache
+def _reference_scanner(pattern: str):
+    return regex_scanner(pattern)
+
+
+TARGETS = {
+    "encode_replace": encode_replace,
+    "encode_surrogateescape": encode_surrogateescape,
+    "scanner": scanner,
+}
