@@ -1,0 +1,146 @@
+"""Build, check and checksum a release of all three distributions: `tox -e release` runs this.
+
+Steps, each one stopping the release on failure:
+1. build sdist and wheel of llm-cost-core, llm-cost-o200k and llm-cost-cl100k with `python -m build`,
+   SOURCE_DATE_EPOCH set to the commit time, into dist/;
+2. build them all again into a scratch folder and require byte-identical artifacts;
+3. install the three wheels (and nothing else of ours) into a fresh venv, smoke-test the command
+   (`llm-cost -e o200k --text 'hello world'` prints 2, the same for cl100k), run the test suite
+   against those installed wheels, and run the parity gate (`llm-cost parity --require
+   o200k,cl100k`): any mismatch stops the release;
+4. write a CycloneDX SBOM per distribution (the environment its wheel installs into);
+5. write dist/SHA256SUMS over artifacts and SBOMs and verify it.
+
+Usage: python tools/release.py [--skip-tests]   (--skip-tests only for trying the build steps)
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import venv
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DIST = REPO / "dist"
+PROJECTS = {
+    "llm-cost-core": REPO,
+    "llm-cost-o200k": REPO / "plugins" / "llm_cost_o200k",
+    "llm-cost-cl100k": REPO / "plugins" / "llm_cost_cl100k",
+}
+SMOKE = {"o200k": "2", "cl100k": "2"}  # `--text 'hello world'` with each encoding
+
+
+def step(message: str) -> None:
+    print(f"\n== {message}", flush=True)
+
+
+def run(*command: str | Path, env: dict[str, str] | None = None, cwd: Path = REPO) -> str:
+    done = subprocess.run(
+        [str(c) for c in command],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout + done.stderr)
+        raise SystemExit(f"release stopped: {' '.join(map(str, command))} exited {done.returncode}")
+    return done.stdout
+
+
+def source_date_epoch() -> str:
+    return run("git", "log", "-1", "--format=%ct").strip()
+
+
+def build_all(outdir: Path, epoch: str) -> list[Path]:
+    outdir.mkdir(parents=True, exist_ok=True)
+    for folder in PROJECTS.values():
+        run(sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", outdir, folder,
+            env={"SOURCE_DATE_EPOCH": epoch})  # fmt: skip
+    return sorted(p for p in outdir.iterdir() if p.suffix in (".whl", ".gz"))
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def make_venv(where: Path) -> Path:
+    venv.create(where, with_pip=True, clear=True)
+    return where / "bin" / "python"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-tests", action="store_true", help="skip the test and parity gate")
+    args = parser.parse_args()
+    epoch = source_date_epoch()
+    if run("git", "status", "--porcelain", "--untracked-files=no").strip():
+        print("warning: the work tree has uncommitted changes; the release is not of a commit")
+
+    step(f"build (SOURCE_DATE_EPOCH={epoch})")
+    shutil.rmtree(DIST, ignore_errors=True)
+    artifacts = build_all(DIST, epoch)
+    for path in artifacts:
+        print(f"  {path.name}  {path.stat().st_size:,} bytes")
+    if len(artifacts) != 2 * len(PROJECTS):
+        raise SystemExit(f"release stopped: expected {2 * len(PROJECTS)} artifacts")
+
+    step("rebuild and compare: builds must be reproducible")
+    with tempfile.TemporaryDirectory() as scratch:
+        again = build_all(Path(scratch), epoch)
+        differ = [a.name for a, b in zip(artifacts, again, strict=True) if sha256(a) != sha256(b)]
+        if [a.name for a in artifacts] != [b.name for b in again] or differ:
+            raise SystemExit(f"release stopped: not byte-identical on rebuild: {differ}")
+    print(f"  {len(artifacts)} artifacts byte-identical")
+
+    wheels = [p for p in artifacts if p.suffix == ".whl"]
+    with tempfile.TemporaryDirectory() as scratch:
+        python = make_venv(Path(scratch) / "venv")
+        cli = python.with_name("llm-cost")
+        step("install the wheels into a fresh venv and smoke-test")
+        run(python, "-m", "pip", "install", "--quiet", *wheels)
+        for encoding, expected in SMOKE.items():
+            got = run(cli, "-e", encoding, "--text", "hello world").strip()
+            if got != expected:
+                raise SystemExit(f"release stopped: {encoding} counted {got!r}, not {expected}")
+            print(f"  llm-cost -e {encoding} --text 'hello world' -> {got}")
+        if not args.skip_tests:
+            step("test suite against the installed wheels")
+            run(python, "-m", "pip", "install", "--quiet", "pytest", "hypothesis", "tiktoken==0.14.0")
+            print(run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests",
+                      "plugins/llm_cost_o200k/tests", "plugins/llm_cost_cl100k/tests",
+                      env={"LLM_COST_REQUIRE_TIKTOKEN": "1"}).splitlines()[-1])  # fmt: skip
+            step("parity gate")
+            print(run(cli, "parity", "--require", "o200k,cl100k"))
+
+    step("SBOM per distribution (CycloneDX)")
+    sboms = []
+    for name in PROJECTS:
+        with tempfile.TemporaryDirectory() as scratch:
+            python = make_venv(Path(scratch) / "venv")
+            mine = [w for w in wheels if w.name.startswith(name.replace("-", "_") + "-")]
+            core = [w for w in wheels if w.name.startswith("llm_cost_core-")]
+            run(python, "-m", "pip", "install", "--quiet", *dict.fromkeys(core + mine))
+            wheel = mine[0]
+            out = DIST / (wheel.name.removesuffix(".whl") + ".cdx.json")
+            run(sys.executable, "-m", "cyclonedx_py", "environment", "--pyproject",
+                PROJECTS[name] / "pyproject.toml", "--mc-type", "library", "--output-reproducible", "-o", out, python)  # fmt: skip
+            sboms.append(out)
+            print(f"  {out.name}")
+
+    step("checksums")
+    sums = DIST / "SHA256SUMS"
+    sums.write_text("".join(f"{sha256(p)}  {p.name}\n" for p in [*artifacts, *sboms]))
+    print(run("sha256sum", "-c", sums.name, cwd=DIST))
+    print(f"release artifacts are in {DIST}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
