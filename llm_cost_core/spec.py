@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import attrs
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable  # importlib.resources.abc from Python 3.11 on
+    from pathlib import Path
 
 Ranks = Mapping[bytes, int]
 
@@ -45,6 +50,9 @@ class EncodingSpec:
     reference: str | None = None
     """The tiktoken encoding name to compare with, or None when there is no live reference."""
     description: str = ""
+    corpus: Traversable | Path | None = attrs.field(default=None, eq=False)
+    """A JSONL parity corpus for this encoding, e.g. `files(__name__) / "corpus.jsonl"`; read
+    only by the parity runner. For an encoding with no `reference` it is the whole check."""
 
     @vocab_sha256.validator
     def _same_hash_as_loader(self, _attribute: attrs.Attribute[str], value: str) -> None:

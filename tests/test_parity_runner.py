@@ -1,0 +1,367 @@
+"""The shared parity runner (`llm_cost_core.parity`) and `llm-cost parity`: it passes every
+installed encoding, and it fails, readably, for one that is wrong."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from importlib.metadata import EntryPoint
+from pathlib import Path
+
+import pytest
+
+import llm_cost_core as lc
+from llm_cost_core import parity
+from llm_cost_core.cli import main
+from llm_cost_core.plugins import Registry, reset_registry
+
+SMALL = 25  # generated examples in unit tests; tox -e parity runs many more
+
+
+@pytest.fixture
+def make_plugin(tmp_path, monkeypatch):
+    """Write a throwaway plugin module and return an entry point for it."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    made = []
+
+    def make(module: str, source: str) -> EntryPoint:
+        (tmp_path / f"{module}.py").write_text(textwrap.dedent(source))
+        made.append(module)
+        return EntryPoint(name=module, value=module, group="llm_cost")
+
+    yield make
+    for module in made:
+        sys.modules.pop(module, None)
+
+
+def write_corpus(path, cases):
+    path.write_text("".join(json.dumps(case) + "\n" for case in cases), encoding="utf-8")
+    return path
+
+
+def without_branch(pattern: str, branch: str) -> str:
+    alternatives = parity.branches(pattern)
+    assert branch in alternatives, alternatives
+    return "|".join(b for b in alternatives if b != branch)
+
+
+BROKEN_PLUGIN = """
+import attrs
+import llm_cost_core as lc
+
+SPEC = attrs.evolve(lc.get_encoding({name!r}).spec, pattern={pattern!r})
+
+@lc.hookimpl
+def register_encodings(register):
+    register(SPEC)
+"""
+
+
+@pytest.fixture
+def broken(encoding_name, make_plugin):
+    """A registry whose only plugin registers `encoding_name` with the `\\s+(?!\\S)` branch gone:
+    "a  b" then splits as 'a', '  ', 'b' instead of 'a', ' ', ' b'."""
+    spec = lc.get_encoding(encoding_name).spec
+    pattern = without_branch(spec.pattern, r"\s+(?!\S)")
+    module = f"broken_{encoding_name}"
+    source = BROKEN_PLUGIN.format(name=encoding_name, pattern=pattern)
+    return Registry([make_plugin(module, source)])
+
+
+# -- the corpus reader ----------------------------------------------------------------------------
+
+
+def test_read_corpus_reads_plain_and_gzip(tmp_path):
+    cases = [{"encoding": "x", "category": "c", "text": "a\u2028b", "ids": [1, 2], "more": 1}]
+    plain = write_corpus(tmp_path / "c.jsonl", cases)
+    packed = tmp_path / "c.jsonl.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    for source in (plain, packed):
+        (case,) = parity.read_corpus(source)
+        assert (case.encoding, case.text, case.ids) == ("x", "a\u2028b", (1, 2))
+        assert case.source == f"{source.name}:1"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("not json", "line 2: Expecting value"),
+        ('["a list"]', "line 2: not a JSON object"),
+        ('{"encoding": "x", "category": "c", "text": "t"}', "line 2: 'ids' must be a list"),
+        ('{"encoding": "x", "category": "c", "text": 5, "ids": []}', "'text' must be a string"),
+        ('{"encoding": "x", "category": "c", "text": "t", "ids": [1.5]}', "ids must be integers"),
+    ],
+)
+def test_read_corpus_names_the_bad_line(tmp_path, line, message):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"encoding": "x", "category": "c", "text": "t", "ids": [1]}\n' + line + "\n")
+    with pytest.raises(parity.CorpusError, match=message):
+        parity.read_corpus(path)
+
+
+def test_missing_corpus_is_a_one_line_error(tmp_path):
+    with pytest.raises(parity.CorpusError, match="cannot read corpus"):
+        parity.read_corpus(tmp_path / "absent.jsonl")
+
+
+# -- passing ----------------------------------------------------------------------------------
+
+
+def test_every_installed_encoding_passes(encoding_name):
+    (report,) = parity.run([encoding_name], examples=SMALL)
+    assert report.ok, "\n".join(parity.format_report(report))
+    assert report.name == encoding_name
+    assert report.distribution.startswith("llm-cost-")
+    assert report.checks[parity.STATIC] >= 2000
+    if report.reference and parity.LIVE in report.checks:
+        assert report.checks[parity.LIVE] == report.checks[parity.STATIC]
+        assert report.checks[parity.GENERATED] == SMALL
+
+
+def test_examples_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv(parity.EXAMPLES_ENV, "7")
+    assert parity.examples_from_env() == 7
+    monkeypatch.setenv(parity.EXAMPLES_ENV, "many")
+    with pytest.raises(lc.LLMCostError, match="must be a whole number"):
+        parity.examples_from_env()
+    monkeypatch.delenv(parity.EXAMPLES_ENV)
+    assert parity.examples_from_env() == parity.DEFAULT_EXAMPLES
+
+
+def test_generated_stage_runs_the_examples_asked_for(encoding_name, reference, tmp_path):
+    empty = write_corpus(tmp_path / "empty.jsonl", [])
+    (report,) = parity.run([encoding_name], corpus=[empty], examples=40)
+    assert report.ok, "\n".join(parity.format_report(report))
+    assert report.checks == {parity.STATIC: 0, parity.LIVE: 0, parity.GENERATED: 40}
+
+
+def test_generated_text_is_seeded():
+    import hypothesis
+    from hypothesis import given, settings
+
+    def sample(seed: int) -> list[str]:
+        seen = []
+
+        @hypothesis.seed(seed)
+        @settings(max_examples=30, database=None, deadline=None)
+        @given(parity.text_strategy(["ab", "c d"]))
+        def collect(text):
+            seen.append(text)
+
+        collect()
+        return seen
+
+    first = sample(5)
+    assert sample(5) == first
+    assert len(set(first)) > 10
+    assert sample(6) != first
+
+
+# -- failing ----------------------------------------------------------------------------------
+
+
+def test_a_plugin_missing_a_branch_fails_with_a_readable_diff(encoding_name, broken, tmp_path):
+    good = lc.get_encoding(encoding_name)
+    texts = ["plain words", "a   b"]
+    cases = [
+        {
+            "encoding": encoding_name,
+            "category": "whitespace",
+            "text": t,
+            "ids": good.encode_ordinary(t),
+        }
+        for t in texts
+    ]
+    corpus = write_corpus(tmp_path / "small.jsonl", cases)
+    (report,) = parity.run(registry=broken, corpus=[corpus], examples=0, live=False)
+    assert not report.ok
+    assert report.checks == {parity.STATIC: 2}
+    assert report.mismatch_counts == {parity.STATIC: 1}
+    (mismatch,) = report.mismatches
+    assert mismatch.text == "a   b"
+    assert mismatch.source == "small.jsonl:2"
+    wrong_pieces = list(broken.get_encoding(encoding_name).scanner("a   b"))
+    assert wrong_pieces != ["a", "  ", " b"]
+    shown = "\n".join(parity.format_report(report))
+    assert "corpus mismatch, whitespace (small.jsonl:2)" in shown
+    assert "text      'a   b'" in shown
+    assert f"expected  ids {cases[1]['ids']}".replace(",", "") in shown
+    assert "expected  pieces ['a' '  ' ' b']" in shown
+    assert f"actual    pieces [{' '.join(map(repr, wrong_pieces))}]" in shown
+    assert f"scanner   [{' '.join(map(repr, wrong_pieces))}]" in shown
+    assert "FAILED" in shown
+
+
+def test_the_full_corpus_catches_the_missing_branch(encoding_name, broken):
+    (report,) = parity.run(registry=broken, examples=0, live=False)
+    assert report.mismatch_counts[parity.STATIC] > 10
+    assert len(report.mismatches) == parity.SHOWN
+    assert all(m.actual != m.expected for m in report.mismatches)
+
+
+def test_generated_text_finds_the_missing_branch_and_shrinks_it(
+    encoding_name, reference, broken, tmp_path
+):
+    empty = write_corpus(tmp_path / "empty.jsonl", [])
+    (report,) = parity.run(registry=broken, corpus=[empty], examples=500)
+    assert report.mismatch_counts == {parity.GENERATED: 1}
+    (mismatch,) = report.mismatches
+    text = mismatch.text
+    assert len(text) <= 4, text  # shrunk: a few spaces and a non-space
+    assert mismatch.expected == reference.encode_ordinary(text) != mismatch.actual
+    wrong = broken.get_encoding(encoding_name)
+    for i in range(len(text)):  # minimal: without any one character the two agree
+        shorter = text[:i] + text[i + 1 :]
+        assert wrong.encode_ordinary(shorter) == reference.encode_ordinary(shorter), shorter
+    assert report.checks[parity.GENERATED] < 500
+
+
+def test_cli_exit_status_and_one_line_error(encoding_name, broken, capsys):
+    reset_registry(broken)
+    try:
+        code = main(["parity", "--examples", "0", "--require", encoding_name])
+    finally:
+        reset_registry()
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert err.count("\n") == 1
+    assert err.startswith(f"llm-cost: error: parity failed: {encoding_name}: ")
+    assert "mismatches" in err
+    assert "corpus mismatch" in out
+    assert "parity: FAILED" in out
+
+
+def test_encode_that_raises_is_a_mismatch_not_a_crash(make_plugin, tmp_path):
+    ep = make_plugin(
+        "raising_scanner",
+        """
+        import llm_cost_core as lc
+        SPEC = lc.EncodingSpec(
+            name="raiser", pattern=".", special_tokens={}, n_vocab=256,
+            load_ranks=lambda: {bytes([b]): b for b in range(256)}, vocab_sha256="0" * 64,
+        )
+        @lc.hookimpl
+        def register_encodings(register):
+            register(SPEC)
+        @lc.hookimpl
+        def make_scanner(spec):
+            def scan(text):
+                raise RuntimeError("scanner exploded")
+            return scan
+        """,
+    )
+    corpus = write_corpus(
+        tmp_path / "c.jsonl",
+        [{"encoding": "raiser", "category": "c", "text": "ab", "ids": [97, 98]}],
+    )
+    (report,) = parity.run(registry=Registry([ep]), corpus=[corpus], examples=0)
+    assert report.mismatch_counts == {parity.STATIC: 1}
+    assert report.mismatches[0].error == "RuntimeError: scanner exploded"
+    assert "actual    raised RuntimeError: scanner exploded" in "\n".join(
+        parity.format_report(report)
+    )
+
+
+# -- an encoding with no reference: its own corpus only -------------------------------------------
+
+OWN_CORPUS_PLUGIN = """
+from pathlib import Path
+import llm_cost_core as lc
+
+SPEC = lc.EncodingSpec(
+    name="bytes", aliases=("bytes_base",), pattern=r"\\S+|\\s+", special_tokens={{}},
+    n_vocab=256, load_ranks=lambda: {{bytes([b]): b for b in range(256)}},
+    vocab_sha256="0" * 64, corpus=Path({corpus!r}),
+)
+
+@lc.hookimpl
+def register_encodings(register):
+    register(SPEC)
+"""
+
+
+def test_encoding_without_reference_is_checked_against_its_own_corpus(make_plugin, tmp_path):
+    corpus = write_corpus(
+        tmp_path / "own.jsonl",
+        [
+            {"encoding": "bytes", "category": "ok", "text": "ab", "ids": [97, 98]},
+            {"encoding": "bytes_base", "category": "wrong", "text": "ab", "ids": [97, 99]},
+            {"encoding": "other", "category": "ignored", "text": "ab", "ids": []},
+        ],
+    )
+    ep = make_plugin("own_corpus", OWN_CORPUS_PLUGIN.format(corpus=str(corpus)))
+    empty = write_corpus(tmp_path / "empty.jsonl", [])
+    (report,) = parity.run(registry=Registry([ep]), corpus=[empty], examples=50)
+    assert report.reference is None
+    assert report.checks == {parity.STATIC: 2}  # no live stage without a reference
+    assert report.categories == {"ok": 1, "wrong": 1}
+    assert report.mismatch_counts == {parity.STATIC: 1}
+    assert report.mismatches[0].source == "own.jsonl:2"
+    assert any("static corpus only" in note for note in report.notes)
+
+
+# -- the command ------------------------------------------------------------------------------
+
+
+def test_cli_passes_and_prints_each_encoding(capsys, monkeypatch):
+    monkeypatch.setenv(parity.EXAMPLES_ENV, "5")
+    installed = lc.list_encodings()
+    assert main(["parity", "--require", ",".join(installed)]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    for name in installed:
+        assert f"\n{name}  llm-cost-" in "\n" + out
+    assert out.count("  ok\n") == len(installed)
+    assert out.rstrip().splitlines()[-1].startswith(f"parity: ok, {len(installed)} encoding")
+
+
+def test_cli_json(capsys, encoding_name):
+    assert main(["parity", "-e", encoding_name, "--examples", "3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["ok"] is True
+    (report,) = out["encodings"]
+    assert report["name"] == encoding_name
+    assert report["mismatch_count"] == 0
+    assert report["checks"]["corpus"] == sum(report["categories"].values())
+
+
+def test_cli_require_missing_encoding(capsys):
+    assert main(["parity", "--require", "nosuch"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--require nosuch: unknown encoding 'nosuch'" in err
+    assert "pip install llm-cost-nosuch" in err
+
+
+def test_cli_unknown_encoding_is_a_usage_error(capsys):
+    assert main(["parity", "-e", "nosuch"]) == 2
+    assert "unknown encoding 'nosuch'" in capsys.readouterr().err
+
+
+def test_cli_bad_corpus_is_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{}\n")
+    assert main(["parity", "--corpus", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "bad.jsonl, line 1" in err
+
+
+def test_cli_writes_no_hypothesis_directory(tmp_path):
+    """Run as users run it, in a fresh process: hypothesis must not litter the directory."""
+    script = Path(sys.executable).with_name("llm-cost")
+    command = [str(script)] if script.exists() else [sys.executable, "-c", CLI]
+    env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_STORAGE_DIRECTORY"}
+    done = subprocess.run(
+        [*command, "parity", "--examples", "20"], cwd=tmp_path, env=env, capture_output=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert b"generated" in done.stdout or b"no tiktoken" in done.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+CLI = "import sys; from llm_cost_core.cli import run; sys.argv[0] = 'llm-cost'; run()"
