@@ -1,11 +1,23 @@
-"""The default byte-pair merge engine, in pure Python, with tiktoken's exact merge order."""
+"""The default byte-pair merge engine, in pure Python, with tiktoken's exact merge order.
+
+tiktoken's rule: among the adjacent pairs of parts whose concatenation is a token, merge the one
+with the lowest rank, leftmost on ties, until none is left. Short pieces use a list merge (C-speed
+scans, quadratic in a small bound). Long pieces use a bucket merge: one bucket of positions per
+rank, emptied in rank order, each in position order. For vocabularies where a merge only creates
+pairs of higher rank (so far every pair seen in o200k and cl100k) that visits each position a
+bounded number of times, so the cost is linear in the piece; the first merge that creates a pair
+of lower or equal rank hands the remaining work to a heap, which is the same order
+((rank, position), lowest first), so the result is exact for any vocabulary.
+"""
 
 from __future__ import annotations
 
 import heapq
-import itertools
+import operator
+from array import array
 from collections.abc import Iterable
-from typing import Protocol
+from itertools import islice, pairwise
+from typing import Protocol, overload
 
 from .spec import Ranks
 
@@ -22,58 +34,125 @@ class BPEEngine(Protocol):
         ...
 
 
+class Get(Protocol):
+    """A rank map's `get`: `dict.get`, `Mapping.get` or `FlatRanks.get`."""
+
+    @overload
+    def __call__(self, key: bytes, /) -> int | None: ...
+    @overload
+    def __call__(self, key: bytes, default: int, /) -> int: ...
+
+
 _NO_MERGE = 1 << 62  # larger than any rank
-_SHORT = 256  # pieces up to this many bytes use the list merge; longer ones the heap merge
+_SHORT = 96  # pieces up to this many bytes use the list merge; longer ones the bucket merge
 _CACHE_ITEMS = 1 << 16  # pieces remembered before the cache starts afresh
 _CACHE_PIECE_CHARS = 64  # longer pieces are rare and big: not worth remembering
+_PROMOTE_BYTES = 1 << 16  # merge work after which a non-dict rank map is copied into a dict
 
 
 class PurePythonBPE:
     """Merges each piece's bytes lowest rank first, leftmost on ties, as tiktoken does.
 
-    Whole-token pieces are one dict look-up; other pieces are merged once and remembered (bounded),
-    since real text repeats its pieces. Long pieces use a heap, so `"a" * 10**6` is n log n.
+    Whole-token pieces are one look-up; other pieces are merged once and remembered (bounded),
+    since real text repeats its pieces. `ranks` may be any mapping: a lazy one (such as
+    `FlatRanks`, which answers look-ups straight from the cached vocab file) is used as is for
+    small inputs and copied into a dict (its `to_dict()` when it has one) once the bytes merged
+    exceed `_PROMOTE_BYTES`. The copy costs about as much as that much merging through the lazy
+    map, so the total is never much more than the better of the two choices.
     """
 
     def __init__(self, ranks: Ranks) -> None:
         self._ranks = ranks
+        self._get: Get = ranks.get
+        self._work = 0 if not isinstance(ranks, dict) else -1  # -1: nothing left to promote
         self._cache: dict[str, list[int]] = {}
 
     def encode(self, pieces: Iterable[str]) -> list[int]:
         out: list[int] = []
-        piece_ids = self._piece_ids
+        cached = self._cache.get
         for piece in pieces:
-            out += piece_ids(piece)
+            ids = cached(piece)
+            out += self._miss(piece) if ids is None else ids
         return out
 
     def count(self, pieces: Iterable[str]) -> int:
-        piece_ids = self._piece_ids
-        return sum(len(piece_ids(piece)) for piece in pieces)
+        total = 0
+        cached = self._cache.get
+        for piece in pieces:
+            ids = cached(piece)
+            if ids is not None:
+                total += len(ids)
+            elif len(piece) > _CACHE_PIECE_CHARS:
+                data = piece.encode("utf-8")
+                self._charge(len(data))
+                total += merge_count(data, self._get)
+            else:
+                total += len(self._miss(piece))
+        return total
 
-    def _piece_ids(self, piece: str) -> list[int]:
-        ids = self._cache.get(piece)
-        if ids is None:
-            ids = merge(piece.encode("utf-8"), self._ranks)
-            if len(piece) <= _CACHE_PIECE_CHARS:
-                if len(self._cache) >= _CACHE_ITEMS:
-                    self._cache.clear()
-                self._cache[piece] = ids
+    def _miss(self, piece: str) -> list[int]:
+        data = piece.encode("utf-8")
+        self._charge(len(data))
+        ids = merge_ids(data, self._get)
+        if len(piece) <= _CACHE_PIECE_CHARS:
+            if len(self._cache) >= _CACHE_ITEMS:
+                self._cache.clear()
+            self._cache[piece] = ids
         return ids
+
+    def _charge(self, nbytes: int) -> None:
+        """Count merge work; past `_PROMOTE_BYTES`, swap a lazy rank map for a dict."""
+        if self._work < 0:
+            return
+        self._work += nbytes
+        if self._work > _PROMOTE_BYTES:
+            to_dict = getattr(self._ranks, "to_dict", None)
+            ranks = to_dict() if to_dict is not None else dict(self._ranks)
+            self._ranks, self._get, self._work = ranks, ranks.get, -1
 
 
 def merge(piece: bytes, ranks: Ranks) -> list[int]:
     """The token ids of one piece."""
-    rank = ranks.get(piece)
+    return merge_ids(piece, ranks.get)
+
+
+def merge_ids(piece: bytes, get: Get) -> list[int]:
+    """The token ids of one piece, given the rank map's `get`."""
+    rank = get(piece)
     if rank is not None:
         return [rank]
     if len(piece) <= _SHORT:
-        return _merge_list(piece, ranks)
-    return _merge_heap(piece, ranks)
+        bounds = _merge_list(piece, get)
+        return [_rank(get, piece[a:b]) for a, b in pairwise(bounds)]
+    nxt, _ = _merge_long(piece, get)
+    out = []
+    i, n = 0, len(piece)
+    while i < n:
+        j = nxt[i]
+        out.append(_rank(get, piece[i:j]))
+        i = j
+    return out
 
 
-def _merge_list(piece: bytes, ranks: Ranks) -> list[int]:
-    """Quadratic but C-speed (`min`, `index`, `del`): the fastest choice for short pieces."""
-    get = ranks.get
+def merge_count(piece: bytes, get: Get) -> int:
+    """`len(merge_ids(piece, get))`, without building the list."""
+    if get(piece) is not None:
+        return 1
+    if len(piece) <= _SHORT:
+        return len(_merge_list(piece, get)) - 1
+    return _merge_long(piece, get)[1]
+
+
+def _rank(get: Get, part: bytes) -> int:
+    rank = get(part)
+    if rank is None:  # only a vocab without every single byte gets here
+        raise KeyError(f"no token for bytes {part!r}: the vocab lacks a single-byte token")
+    return rank
+
+
+def _merge_list(piece: bytes, get: Get) -> list[int]:
+    """The part boundaries after merging. Quadratic but C-speed (`min`, `index`, `del`): the
+    fastest choice for short pieces."""
     bounds = list(range(len(piece) + 1))
     pair = [get(piece[i : i + 2], _NO_MERGE) for i in range(len(piece) - 1)]
     while pair:
@@ -87,48 +166,114 @@ def _merge_list(piece: bytes, ranks: Ranks) -> list[int]:
             pair[i - 1] = get(piece[bounds[i - 1] : bounds[i + 1]], _NO_MERGE)
         if i < len(pair):
             pair[i] = get(piece[bounds[i] : bounds[i + 2]], _NO_MERGE)
-    return [ranks[piece[a:b]] for a, b in itertools.pairwise(bounds)]
+    return bounds
 
 
-def _merge_heap(piece: bytes, ranks: Ranks) -> list[int]:
-    """n log n: a heap of (rank, start) candidate pairs over a linked list of parts.
+def _merge_long(piece: bytes, get: Get) -> tuple[array[int], int]:
+    """Merge a long piece; returns `nxt` (`nxt[i]` is where the part starting at `i` ends) and
+    the number of parts.
 
-    The heap holds every current pair (and some stale ones, skipped when popped), so the pop order
-    is exactly lowest rank first, leftmost start on ties.
+    Parts form a linked list over byte positions (`nxt`, `prv`; a merged-away start has
+    `nxt == 0`). A candidate is (rank, start of its left part); it is stale, and skipped, unless
+    its two parts still span exactly the bytes of that rank. Buckets are emptied lowest rank
+    first, each in start order: the same order as a heap of (rank, start), without the log.
     """
-    get = ranks.get
     n = len(piece)
-    nxt = list(range(1, n + 1))  # nxt[i]: where the part starting at i ends
-    prv = list(range(-1, n - 1))  # prv[i]: where the part ending at i starts
-    alive = [True] * n
-    heap = [(r, i) for i in range(n - 1) if (r := get(piece[i : i + 2])) is not None]
+    code = "i" if n < (1 << 31) - 1 else "q"
+    nxt = array(code, range(1, n + 1))
+    prv = array(code, range(-1, n - 1))
+    buckets: dict[int, array[int]] = {}
+    for i in range(n - 1):
+        r = get(piece[i : i + 2])
+        if r is not None:
+            bucket = buckets.get(r)
+            if bucket is None:
+                buckets[r] = bucket = array(code)
+            bucket.append(i)
+    ranks = list(buckets)
+    heapq.heapify(ranks)
+    merges = 0
+    while ranks:
+        r = heapq.heappop(ranks)
+        starts = buckets.pop(r)
+        if not all(map(operator.lt, starts, islice(starts, 1, None))):
+            starts = array(code, sorted(set(starts)))
+        for at, i in enumerate(starts):
+            j = nxt[i]
+            if j <= i or j == n:
+                continue
+            k = nxt[j]
+            if get(piece[i:k]) != r:
+                continue
+            nxt[i] = k
+            nxt[j] = 0
+            merges += 1
+            right = left = None
+            if k < n:
+                prv[k] = i
+                right = get(piece[i : nxt[k]])
+            if i:
+                p = prv[i]
+                left = get(piece[p:k])
+            if (right is not None and right <= r) or (left is not None and left <= r):
+                # Not monotone: finish with a heap, which pops in the same order.
+                rest = [(r, s) for s in islice(starts, at + 1, None)]
+                if right is not None:
+                    rest.append((right, i))
+                if left is not None:
+                    rest.append((left, p))
+                return nxt, n - merges - _heap_finish(piece, get, nxt, prv, buckets, rest)
+            if right is not None:
+                bucket = buckets.get(right)
+                if bucket is None:
+                    buckets[right] = bucket = array(code)
+                    heapq.heappush(ranks, right)
+                bucket.append(i)
+            if left is not None:
+                bucket = buckets.get(left)
+                if bucket is None:
+                    buckets[left] = bucket = array(code)
+                    heapq.heappush(ranks, left)
+                bucket.append(p)
+    return nxt, n - merges
+
+
+def _heap_finish(
+    piece: bytes,
+    get: Get,
+    nxt: array[int],
+    prv: array[int],
+    buckets: dict[int, array[int]],
+    extra: list[tuple[int, int]],
+) -> int:
+    """Carry on `_merge_long` with a heap of `rank * stride + start` keys; returns the merges."""
+    n = len(piece)
+    stride = n + 1
+    heap = [r * stride + s for r, bucket in buckets.items() for s in bucket]
+    heap += [r * stride + s for r, s in extra]
+    buckets.clear()
     heapq.heapify(heap)
     pop, push = heapq.heappop, heapq.heappush
+    merges = 0
     while heap:
-        rank, i = pop(heap)
-        if not alive[i]:
-            continue
+        r, i = divmod(pop(heap), stride)
         j = nxt[i]
-        if j >= n:
+        if j <= i or j == n:
             continue
         k = nxt[j]
-        if get(piece[i:k]) != rank:
+        if get(piece[i:k]) != r:
             continue
-        alive[j] = False
         nxt[i] = k
+        nxt[j] = 0
+        merges += 1
         if k < n:
             prv[k] = i
-            r = get(piece[i : nxt[k]])
-            if r is not None:
-                push(heap, (r, i))
-        if i > 0:
+            x = get(piece[i : nxt[k]])
+            if x is not None:
+                push(heap, x * stride + i)
+        if i:
             p = prv[i]
-            r = get(piece[p:k])
-            if r is not None:
-                push(heap, (r, p))
-    out = []
-    i = 0
-    while i < n:
-        out.append(ranks[piece[i : nxt[i]]])
-        i = nxt[i]
-    return out
+            x = get(piece[p:k])
+            if x is not None:
+                push(heap, x * stride + p)
+    return merges

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Literal
 
 import regex
 
+from . import flatvocab
 from .bpe import BPEEngine
 from .scanner import Scanner
 from .spec import EncodingSpec, Ranks
@@ -32,8 +33,9 @@ class Encoding:
         self._make_bpe = make_bpe
         self._lock = threading.Lock()
         self._scanner: Scanner | None = None
+        self._ranks: Ranks | None = None
         self._bpe: BPEEngine | None = None
-        self._decoder: dict[int, bytes] | None = None
+        self._decoder: Mapping[int, bytes] | None = None
 
     def __repr__(self) -> str:
         return f"<Encoding {self.name!r}>"
@@ -138,26 +140,37 @@ class Encoding:
     @property
     def bpe(self) -> BPEEngine:
         if self._bpe is None:
-            self._load()
-        assert self._bpe is not None
+            ranks = self._loaded_ranks()
+            with self._lock:
+                if self._bpe is None:
+                    self._bpe = self._make_bpe(self.spec, ranks)
         return self._bpe
 
     @property
-    def decoder(self) -> dict[int, bytes]:
+    def decoder(self) -> Mapping[int, bytes]:
+        """Token id to bytes, built on the first decode: counting never needs it."""
         if self._decoder is None:
-            self._load()
-        assert self._decoder is not None
+            ranks = self._loaded_ranks()
+            with self._lock:
+                if self._decoder is None:
+                    self._decoder = _decoder(ranks, self.spec.special_tokens)
         return self._decoder
 
-    def _load(self) -> None:
-        with self._lock:
-            if self._bpe is not None:
-                return
-            ranks = self.spec.load_ranks()
-            decoder = {rank: token for token, rank in ranks.items()}
-            decoder.update((rank, text.encode()) for text, rank in self.spec.special_tokens.items())
-            self._decoder = decoder
-            self._bpe = self._make_bpe(self.spec, ranks)
+    def _loaded_ranks(self) -> Ranks:
+        """The verified ranks, read once: from the flat cache when the vocab allows it."""
+        if self._ranks is None:
+            with self._lock:
+                if self._ranks is None:
+                    self._ranks = flatvocab.load_ranks(self.spec)
+        return self._ranks
+
+
+def _decoder(ranks: Ranks, special_tokens: Mapping[str, int]) -> dict[int, bytes]:
+    to_dict = getattr(ranks, "to_dict", None)  # a lazy map's own dict is the fast way to iterate
+    items = (to_dict() if to_dict is not None else ranks).items()
+    decoder = {rank: token for token, rank in items}
+    decoder.update((rank, text.encode()) for text, rank in special_tokens.items())
+    return decoder
 
 
 def _valid_unicode(text: str) -> str:
