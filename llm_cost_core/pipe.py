@@ -86,7 +86,14 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-_KINDS = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+_KINDS = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+}
 
 
 def _kind(value: Any) -> str:

@@ -65,8 +65,7 @@ def command(
     encoding, entry = resolve_model(model, table)
     if entry is None:
         raise click.UsageError(
-            f"no price for model {model!r}; add it to a price file and pass --prices FILE "
-            "(see `llm-cost models`)"
+            f"no price for model {model!r}; give one in a price file with --prices FILE"
         )
     if input_tokens is None:
         input_tokens = sum(encoding.count(text) for text in _texts(texts, files))

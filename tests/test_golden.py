@@ -1,0 +1,172 @@
+"""Golden tests: each cost command's stdout, stderr and exit code, pinned byte for byte.
+
+Each case runs the installed `llm-cost` in tests/golden/ (inputs under tests/golden/inputs/) and
+compares with tests/golden/<name>.golden. A case runs only where its encodings are installed, so
+the one-plugin tox environments run the cases that fit them. After a deliberate change, rewrite
+the files with `LLM_COST_UPDATE_GOLDEN=1 pytest tests/test_golden.py` and review the diff.
+
+File format: the command line, `exit N`, then `stdout N bytes` and `stderr N bytes`, each followed
+by exactly that many bytes and a newline, so that output without a final newline, CRLF and
+invalid UTF-8 are all kept exactly.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import attrs
+import pytest
+
+import llm_cost_core as lc
+
+GOLDEN = Path(__file__).parent / "golden"
+_BESIDE = Path(sys.executable).with_name("llm-cost")
+LLM_COST = str(_BESIDE) if _BESIDE.exists() else shutil.which("llm-cost") or "llm-cost"
+BOTH = frozenset({"o200k", "cl100k"})
+O200K = frozenset({"o200k"})
+CL100K = frozenset({"cl100k"})
+
+
+@attrs.frozen
+class Case:
+    name: str
+    command: str  # the arguments, as a shell would split them
+    needs: frozenset[str] = O200K
+    exactly: bool = False  # the installed encodings must be exactly `needs`
+    stdin: str | None = None  # a file under inputs/
+    env: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def args(self) -> list[str]:
+        return shlex.split(self.command)
+
+
+PRICES_ENV = (("LLM_COST_PRICES", "inputs/prices.json"),)
+CASES = [
+    # estimate
+    Case("estimate-text", "estimate -m gpt-4o --text 'hello world'"),
+    Case(
+        "estimate-tokens-json",
+        "estimate -m gpt-4o-mini --input-tokens 1000000 --cached-tokens 250000 "
+        "--output-tokens 1 --json",
+    ),
+    Case("estimate-stdin", "estimate -m gpt-5-nano --output-tokens 500", stdin="b.md"),
+    Case("estimate-files", "estimate -m o1 inputs/a.txt inputs/b.md"),
+    Case("estimate-snapshot", "estimate -m gpt-4-0613 --input-tokens 1234", CL100K),
+    Case(
+        "estimate-no-cached-price",
+        "estimate -m gpt-3.5-turbo --input-tokens 10 --cached-tokens 4 --json",
+        CL100K,
+    ),
+    Case(
+        "estimate-user-prices",
+        "estimate -m gpt-4o --prices inputs/prices.json --input-tokens 1000 --output-tokens 1000",
+    ),
+    Case(
+        "estimate-env-prices",
+        "estimate -m in-house-7b --input-tokens 3 --output-tokens 7",
+        env=PRICES_ENV,
+    ),
+    Case("estimate-invalid-utf8", "estimate -m gpt-4o inputs/bad-utf8.txt"),
+    Case("estimate-no-price", "estimate -m gpt-4.5 --text x"),
+    Case("estimate-cached-over-input", "estimate -m gpt-4o --input-tokens 1 --cached-tokens 2"),
+    Case(
+        "estimate-embedding-output",
+        "estimate -m text-embedding-3-small --input-tokens 10 --output-tokens 5",
+        CL100K,
+    ),
+    Case("estimate-tokens-and-text", "estimate -m gpt-4o --input-tokens 1 --text x"),
+    Case("estimate-no-model", "estimate --text x"),
+    Case("estimate-unknown-model", "estimate -m gpt-9 --text x", BOTH, exactly=True),
+    Case("estimate-bad-prices", "estimate -m gpt-4o --prices inputs/bad-prices.json --text x"),
+    Case(
+        "estimate-uninstalled-user-encoding",
+        "estimate -m their-model --prices inputs/uninstalled-prices.json --text x",
+    ),
+    Case("estimate-missing-file", "estimate -m gpt-4o inputs/missing.txt"),
+    Case("estimate-uninstalled-encoding", "estimate -m gpt-4 --text x", O200K, exactly=True),
+    Case("count-uninstalled-encoding", "count -m gpt-4 --text x", O200K, exactly=True),
+    # models
+    Case("models", "models", BOTH, exactly=True),
+    Case("models-json", "models --json", BOTH, exactly=True),
+    Case("models-user-prices", "models --prices inputs/prices.json", BOTH, exactly=True),
+    Case("models-o200k-only", "models", O200K, exactly=True),
+    # report
+    Case("report", "report inputs/a.txt inputs/b.md"),
+    Case("report-model-json", "report -m gpt-4 --json inputs/a.txt", CL100K),
+    Case("report-model", "report -m gpt-4o-mini inputs/a.txt inputs/bad-utf8.txt"),
+    Case("report-stdin", "report -e cl100k_base", CL100K, stdin="b.md"),
+    Case("report-unpriced-model", "report -m gpt-4.5 inputs/a.txt"),
+    Case("report-missing-file", "report inputs/a.txt inputs/missing.txt"),
+    # pipe
+    Case("pipe-mixed", "pipe -m gpt-4o inputs/mixed.jsonl"),
+    Case("pipe-mixed-cl100k", "pipe -e cl100k", CL100K, stdin="mixed.jsonl"),
+    Case(
+        "pipe-mixed-two-workers",
+        "pipe -m gpt-4o --workers 2 --chunk-bytes 50 inputs/mixed.jsonl",
+    ),
+    Case("pipe-chat", "pipe --field messages inputs/chat.jsonl"),
+    Case("pipe-nested-field", "pipe -m gpt-4.1-nano --field request.prompt inputs/nested.jsonl"),
+    Case("pipe-two-files", "pipe inputs/hello.jsonl - inputs/nested.jsonl", stdin="mixed.jsonl"),
+    Case("pipe-summary", "pipe --summary -m gpt-4o inputs/mixed.jsonl"),
+    Case("pipe-max-tokens", "pipe --max-tokens 5 --summary inputs/hello.jsonl"),
+    Case("pipe-max-cost", "pipe -m gpt-4o --max-cost 0.00001 inputs/hello.jsonl"),
+    Case("pipe-fail-fast", "pipe --fail-fast inputs/mixed.jsonl"),
+    Case("pipe-unpriced-model", "pipe -m gpt-4.5 inputs/hello.jsonl"),
+    Case("pipe-max-cost-unpriced", "pipe -e o200k --max-cost 1 inputs/hello.jsonl"),
+    Case("pipe-missing-file", "pipe inputs/hello.jsonl inputs/missing.jsonl"),
+]
+
+_VARYING = re.compile(rb'"(seconds|mb_per_s)": [0-9.e+-]+')
+
+
+def render(case: Case, done: subprocess.CompletedProcess) -> bytes:
+    stderr = _VARYING.sub(rb'"\1": "#"', done.stderr)
+    env = "".join(f"{name}={shlex.quote(value)} " for name, value in case.env)
+    command = f"$ {env}llm-cost {case.command}"
+    if case.stdin:
+        command += f" < inputs/{case.stdin}"
+    return b"".join(
+        [
+            f"{command}\nexit {done.returncode}\nstdout {len(done.stdout)} bytes\n".encode(),
+            done.stdout,
+            f"\nstderr {len(stderr)} bytes\n".encode(),
+            stderr,
+            b"\n",
+        ]
+    )
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_golden(case: Case):
+    installed = set(lc.list_encodings())
+    if not case.needs <= installed or (case.exactly and installed != case.needs):
+        pytest.skip(f"needs {'exactly ' if case.exactly else ''}{', '.join(sorted(case.needs))}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LLM_COST_")}
+    env.update(case.env)
+    stdin = (GOLDEN / "inputs" / case.stdin).read_bytes() if case.stdin else b""
+    done = subprocess.run(
+        [LLM_COST, *case.args], input=stdin, capture_output=True, cwd=GOLDEN, env=env
+    )
+    got = render(case, done)
+    path = GOLDEN / f"{case.name}.golden"
+    if os.environ.get("LLM_COST_UPDATE_GOLDEN"):
+        path.write_bytes(got)
+        pytest.skip(f"rewrote {path.name}")
+    assert path.exists(), f"no {path.name}; run with LLM_COST_UPDATE_GOLDEN=1 to write it"
+    assert got.decode("utf-8", "backslashreplace") == path.read_bytes().decode(
+        "utf-8", "backslashreplace"
+    )
+    assert got == path.read_bytes()
+
+
+def test_every_golden_file_belongs_to_a_case():
+    names = {case.name for case in CASES}
+    assert len(names) == len(CASES)
+    assert {path.stem for path in GOLDEN.glob("*.golden")} <= names

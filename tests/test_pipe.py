@@ -1,0 +1,349 @@
+"""`llm-cost pipe`: one line out per line in, in order, nothing lost, any number of workers."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import llm_cost_core as lc
+from llm_cost_core.pipe import LineCounter, Source, run_pipe
+
+_BESIDE = Path(sys.executable).with_name("llm-cost")
+LLM_COST = str(_BESIDE) if _BESIDE.exists() else shutil.which("llm-cost") or "llm-cost"
+CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith("LLM_COST_")}
+
+
+def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
+    return subprocess.run([LLM_COST, *args], input=stdin, capture_output=True, env=CLEAN_ENV)
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """Lines as the pipe sees them: split after each b"\\n" and nowhere else."""
+    return [line for line in re.split(b"(?<=\n)", data) if line]
+
+
+def needs(*encodings: str) -> None:
+    missing = set(encodings) - set(lc.list_encodings())
+    if missing:
+        pytest.skip(f"needs {', '.join(sorted(missing))}")
+
+
+# (line, the text its "text" field holds): each must get exactly one key added.
+GOOD = [
+    (b'{"text": "hello world"}\n', "hello world"),
+    (
+        b'{ "id": 1.0e3, "text": "caf\\u00e9 \\ud83d\\ude00 \\"q\\"\\/", "x": [1,2] }   \n',
+        'café 😀 "q"/',
+    ),
+    # Raw U+2028, U+0085 and U+2029 are valid inside JSON strings; str.splitlines breaks on them.
+    ('{"text": "line\u2028sep\u0085nel\u2029para"}\n'.encode(), "line\u2028sep\u0085nel\u2029para"),
+    (b'{"text": "crlf kept"}\r\n', "crlf kept"),
+    (b'{"text":""}\n', ""),
+    (b'{"text": "lone \\ud800 surrogate"}\n', "lone \ud800 surrogate"),
+    (b'{"text": "<|endoftext|> is text"}\n', "<|endoftext|> is text"),
+    (b'{"a": {"b": {}}, "text": "tab\\tin", "z": null}\t \n', "tab\tin"),
+    (b'{"text": "same", "text": "last one wins"}\n', "last one wins"),
+]
+# (line, reason on stderr): each must come out unchanged.
+BAD = [
+    (b"{}\n", "no field 'text'"),
+    (b"{ }\r\n", "no field 'text'"),
+    (b'{"other": "x"}\n', "no field 'text'"),
+    (b"not json\n", "not JSON: Expecting value at column 1"),
+    (b'{"text": "x"} trailing\n', "not JSON: Extra data at column 15"),
+    (b"[1, 2]\n", "not a JSON object (an array)"),
+    (b'"a string"\n', "not a JSON object (a string)"),
+    (b"42\n", "not a JSON object (a number)"),
+    (b"null\n", "not a JSON object (null)"),
+    (b"true\n", "not a JSON object (a boolean)"),
+    (b"\n", "empty line"),
+    (b"  \t\r\n", "empty line"),
+    (b'{"text": 12}\n', "field 'text' is a number, not a string or a messages list"),
+    (b'{"text": null}\n', "field 'text' is null, not a string or a messages list"),
+    (b'{"text": {"a": 1}}\n', "field 'text' is an object, not a string or a messages list"),
+    (b'{"text": "caf\xe9"}\n', "invalid UTF-8 at byte 14"),
+    (b'{"text": "x", "v": NaN}\n', "not JSON: NaN is not valid JSON"),
+    (b'{"text": "x", "llm_cost": 1}\n', 'already has an "llm_cost" key'),
+    (b'{"text": [1, 2]}\n', "field 'text' is not a messages list: item 0 is not a message object"),
+    (b'{"text": ' + b"[" * 5000 + b"]" * 5000 + b"}\n", "not JSON that can be read: nested too"),
+    (b'\xef\xbb\xbf{"text": "BOM not on the first line"}\n', "not JSON: Unexpected UTF-8 BOM"),
+]
+
+
+def pipe(data: bytes | list[bytes], counter: LineCounter, **options):
+    """run_pipe in this process: (output, bad-line messages, stats)."""
+    inputs = [data] if isinstance(data, bytes) else data
+    sources = [Source(f"in{i}", lambda d=d: io.BytesIO(d)) for i, d in enumerate(inputs)]
+    out, messages = io.BytesIO(), []
+    stats = run_pipe(sources, out, counter, on_bad_line=messages.append, **options)
+    return out.getvalue(), messages, stats
+
+
+def added(tokens: int, encoding: str, cost: str | None = None) -> bytes:
+    key = f', "llm_cost": {{"tokens": {tokens}, "encoding": "{encoding}"'
+    return (key + (f', "cost_usd": {cost}' if cost else "") + "}").encode()
+
+
+def test_every_kind_of_line_comes_out_once_in_order_and_nothing_is_lost(encoding_name, reference):
+    rng = random.Random(4)
+    cases = [(line, text, None) for line, text in GOOD] + [(line, None, r) for line, r in BAD]
+    rng.shuffle(cases)
+    cases.append((b'{"text": "no newline at the end"}', "no newline at the end", None))
+    data = b"".join(line for line, _, _ in cases)
+    out, messages, stats = pipe(data, LineCounter(encoding_name), chunk_bytes=64)
+    out_lines = split_lines(out)
+    assert len(out_lines) == len(cases)
+    expected_messages = []
+    for number, ((line, text, reason), got) in enumerate(zip(cases, out_lines, strict=True), 1):
+        if reason is not None:
+            assert got == line
+            expected_messages.append(f"line {number}: {reason}")
+            continue
+        tokens = len(reference.encode_ordinary(text))
+        # Byte for byte the input, with the key added before the closing brace.
+        key = added(tokens, encoding_name)
+        assert got.replace(key, b"", 1) == line
+        assert json.loads(got)["llm_cost"] == {"tokens": tokens, "encoding": encoding_name}
+    assert [m.split(": ", 1)[0] for m in messages] == [
+        m.split(": ", 1)[0] for m in expected_messages
+    ]
+    for message, expected in zip(messages, expected_messages, strict=True):
+        assert message.startswith(expected)
+    assert (stats.lines, stats.failed) == (len(cases), len(BAD))
+    assert stats.bytes == len(data)
+
+
+def test_the_key_goes_last_in_the_top_level_object(encoding_name):
+    out, messages, _ = pipe(b'{"q": {"text": "x"}}\n', LineCounter(encoding_name, "q.text"))
+    tokens = lc.get_encoding(encoding_name).count("x")
+    assert out == b'{"q": {"text": "x"}' + added(tokens, encoding_name) + b"}\n"
+    assert messages == []
+
+
+def test_a_byte_order_mark_is_allowed_on_the_first_line_and_kept(encoding_name):
+    line = b'\xef\xbb\xbf{"text": "bom"}\r\n'
+    out, messages, _ = pipe(line, LineCounter(encoding_name))
+    tokens = lc.get_encoding(encoding_name).count("bom")
+    assert out == b'\xef\xbb\xbf{"text": "bom"' + added(tokens, encoding_name) + b"}\r\n"
+    assert messages == []
+
+
+def test_a_dotted_field_and_a_messages_list(encoding_name):
+    enc = lc.get_encoding(encoding_name)
+    from llm_cost_core.chat import count_messages
+
+    chat = [{"role": "user", "content": "hi there"}]
+    lines = [
+        json.dumps({"request": {"prompt": "deep text"}}).encode() + b"\n",
+        json.dumps({"request": {"prompt": chat}}).encode() + b"\n",
+        json.dumps({"request": "flat"}).encode() + b"\n",
+        json.dumps({"request": {}}).encode() + b"\n",
+    ]
+    out, messages, stats = pipe(b"".join(lines), LineCounter(encoding_name, "request.prompt"))
+    got = [json.loads(line).get("llm_cost", {}).get("tokens") for line in split_lines(out)]
+    assert got == [enc.count("deep text"), count_messages(enc, chat), None, None]
+    assert messages == ["line 3: no field 'request.prompt'", "line 4: no field 'request.prompt'"]
+    assert stats.tokens == got[0] + got[1]
+
+
+def test_several_inputs_never_merge_lines_and_number_each_input(encoding_name):
+    out, messages, stats = pipe(
+        [b'{"text": "a"}', b"bad\n", b'{"text": "c"}'], LineCounter(encoding_name)
+    )
+    lines = split_lines(out)
+    assert len(lines) == 3 and lines[1] == b"bad\n" and not lines[2].endswith(b"\n")
+    assert messages == ["in1: line 1: not JSON: Expecting value at column 1"]
+    assert stats.lines == 3
+
+
+def test_a_price_adds_an_exact_cost(encoding_name):
+    enc = lc.get_encoding(encoding_name)
+    text = "hello world " * 7
+    line = json.dumps({"text": text}).encode() + b"\n"
+    out, _, stats = pipe(line * 3, LineCounter(encoding_name, usd_per_million=Decimal("0.075")))
+    tokens = enc.count(text)
+    cost = (Decimal(tokens) * Decimal("0.075") / 1_000_000).normalize()
+    assert split_lines(out) == [line[:-2] + added(tokens, encoding_name, f"{cost:f}") + b"}\n"] * 3
+    assert stats.tokens == 3 * tokens
+
+
+def _hello_lines(n: int) -> bytes:
+    return b"".join(json.dumps({"i": i, "text": "hello world"}).encode() + b"\n" for i in range(n))
+
+
+def test_max_tokens_stops_after_the_crossing_line_and_exits_3():
+    needs("o200k")
+    per_line = lc.get_encoding("o200k").count("hello world")
+    limit = per_line * 2 + 1  # line 3 crosses it
+    done = run("pipe", "-e", "o200k", "--max-tokens", str(limit), stdin=_hello_lines(10))
+    assert done.returncode == 3
+    assert len(split_lines(done.stdout)) == 3
+    assert done.stderr.decode() == (
+        f"llm-cost: error: token quota exceeded at line 3: {per_line * 3} tokens > --max-tokens "
+        f"{limit}; the output stops after that line\n"
+    )
+    exact = run("pipe", "-e", "o200k", "--max-tokens", str(per_line * 10), stdin=_hello_lines(10))
+    assert exact.returncode == 0 and len(split_lines(exact.stdout)) == 10
+
+
+def test_max_cost_stops_after_the_crossing_line_and_exits_3():
+    needs("o200k")
+    per_line = Decimal(lc.get_encoding("o200k").count("hello world")) * Decimal("2.50") / 10**6
+    limit = per_line * 2  # reached, not crossed, by line 2
+    done = run(
+        "pipe", "-m", "gpt-4o", "--max-cost", f"{limit:f}", "--summary", stdin=_hello_lines(10)
+    )
+    assert done.returncode == 3
+    assert len(split_lines(done.stdout)) == 3
+    summary, error = done.stderr.decode().splitlines()
+    assert error.startswith("llm-cost: error: cost quota exceeded at line 3: ")
+    stats = json.loads(summary, parse_float=Decimal)
+    assert stats["stopped_by_quota"] is True
+    assert stats["cost_usd"] == per_line * 3
+    assert (stats["lines"], stats["failed"]) == (3, 0)
+
+
+def test_fail_fast_flushes_what_came_before_and_exits_1():
+    needs("o200k")
+    data = _hello_lines(2) + b"oops\n" + _hello_lines(2)
+    for workers in ("1", "2"):
+        done = run("pipe", "--fail-fast", "--workers", workers, "--chunk-bytes", "10", stdin=data)
+        assert done.returncode == 1
+        assert split_lines(done.stdout) == [
+            line.replace(b"}\n", added(2, "o200k") + b"}\n") for line in split_lines(data)[:2]
+        ]
+        assert done.stderr.decode() == (
+            "llm-cost: error: line 3: not JSON: Expecting value at column 1 "
+            "(stopped by --fail-fast)\n"
+        )
+
+
+def _mixed_jsonl(lines: int, seed: int = 1) -> bytes:
+    """Distinct records of varied text, with a bad line of each kind now and then."""
+    rng = random.Random(seed)
+    words = ["tokens", "ünïcödé", "😀", "東京", "\u2028", "<|endoftext|>", "a", "12345", "  "]
+    out = []
+    for i in range(lines):
+        if i % 37 == 5:
+            out.append(BAD[i % len(BAD)][0])
+        else:
+            text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 40)))
+            out.append(
+                json.dumps({"id": i, "text": text}, ensure_ascii=i % 2 == 0).encode() + b"\n"
+            )
+    return b"".join(out)
+
+
+def test_two_workers_give_the_same_bytes_as_one(tmp_path):
+    needs("o200k")
+    data = _mixed_jsonl(3000)
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(data)
+    one = run("pipe", "-m", "gpt-4o-mini", "--chunk-bytes", "3000", str(path))
+    two = run("pipe", "-m", "gpt-4o-mini", "--chunk-bytes", "3000", "--workers", "2", str(path))
+    assert one.returncode == two.returncode == 0
+    assert one.stdout == two.stdout
+    assert one.stderr == two.stderr
+    assert len(split_lines(one.stdout)) == 3000
+    assert one.stderr.count(b"\n") == len(range(5, 3000, 37))
+
+
+def test_workers_stream_an_endless_input_in_bounded_memory(encoding_name):
+    """A quota stops an endless input: the pipe never reads more than a few chunks ahead."""
+    pulled = 0
+
+    class Endless(io.RawIOBase):
+        def __iter__(self):
+            nonlocal pulled
+            for i in itertools.count():
+                pulled += 1
+                yield json.dumps({"i": i, "text": "hello world"}).encode() + b"\n"
+
+    out = io.BytesIO()
+    chunk_bytes = 2000
+    stats = run_pipe(
+        [Source("endless", Endless)],
+        out,
+        LineCounter(encoding_name),
+        workers=2,
+        max_tokens=5000,
+        chunk_bytes=chunk_bytes,
+    )
+    assert stats.stopped_by_quota
+    assert len(split_lines(out.getvalue())) == stats.lines
+    lines_per_chunk = chunk_bytes // 30 + 1
+    assert pulled <= stats.lines + 5 * lines_per_chunk  # 2 workers x 2 chunks in flight, + 1
+
+
+def test_summary_is_one_json_line_on_stderr():
+    needs("o200k")
+    data = _hello_lines(4) + b"[]\n"
+    done = run("pipe", "--summary", "-m", "gpt-4o", stdin=data)
+    assert done.returncode == 0
+    bad, summary = done.stderr.decode().splitlines()
+    assert bad == "line 5: not a JSON object (an array)"
+    stats = json.loads(summary)
+    assert set(stats) == {
+        "lines", "failed", "tokens", "cost_usd", "bytes", "seconds", "mb_per_s", "workers",
+        "stopped_by_quota",
+    }  # fmt: skip
+    assert (stats["lines"], stats["failed"], stats["tokens"], stats["bytes"]) == (
+        5,
+        1,
+        8,
+        len(data),
+    )
+    assert stats["cost_usd"] == 0.00002 and stats["stopped_by_quota"] is False
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_closed_stdout_is_not_a_traceback(workers, tmp_path):
+    needs("o200k")
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(_hello_lines(50_000))
+    with open(path, "rb") as stdin:
+        proc = subprocess.Popen(
+            [LLM_COST, "pipe", "--workers", workers, "--chunk-bytes", "5000"],
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=CLEAN_ENV,
+        )
+        proc.stdout.read(100)
+        proc.stdout.close()
+        stderr = proc.stderr.read()
+        assert proc.wait(timeout=120) == 1
+    assert b"Traceback" not in stderr and b"Exception ignored" not in stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["-e", "o200k", "--max-cost", "1"], 2, "--max-cost needs -m MODEL with a known price"),
+        (["-m", "gpt-4.5", "--max-cost", "1"], 2, "--max-cost needs -m MODEL with a known price"),
+        (["--max-cost", "lots"], 2, "'lots' is not an amount in USD"),
+        (["--max-cost", "-1"], 2, "'-1' is not an amount in USD"),
+        (["--field", "a..b"], 2, "--field 'a..b' is not a dotted path"),
+        (["--workers", "-1"], 2, "-1 is not in the range x>=0"),
+        (["no-such-file.jsonl"], 1, "no-such-file.jsonl: No such file or directory"),
+    ],
+)
+def test_usage_and_input_errors_are_one_line(args, code, message):
+    needs("o200k")
+    done = run("pipe", *args, stdin=b'{"text": "x"}\n')
+    assert done.returncode == code
+    lines = done.stderr.decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("llm-cost: error: ")
+    assert message in lines[0]
+    assert done.stdout == b""
