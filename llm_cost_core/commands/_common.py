@@ -19,8 +19,8 @@ def prices_option(func: Callable[..., Any]) -> Callable[..., Any]:
         "--prices",
         "prices_file",
         metavar="FILE",
-        help="A JSON price table that adds to and replaces the built-in prices "
-        f"(env {PRICES_ENV}). See `llm-cost models`.",
+        help="A JSON price table, in the built-in table's format, whose prices add to and "
+        f"replace the built-in ones (env {PRICES_ENV}).",
     )(func)
 
 
