@@ -259,7 +259,8 @@ def run_pipe(
 
     A bad line is written unchanged and `on_bad_line("line N: reason")` is called; with
     `fail_fast` the run stops before writing it. A quota stops the run after the line that
-    crosses it. Everything before a stop is written and flushed.
+    crosses it. Everything before a stop is written and flushed. With `workers` > 1 the workers
+    are spawned, so a script that calls this needs the usual `if __name__ == "__main__":` guard.
     """
     if max_cost is not None and counter.usd_per_million is None:
         raise ValueError("max_cost needs a price")
