@@ -1,8 +1,8 @@
 """Build, check and checksum a release of all three distributions: `tox -e release` runs this.
 
 Steps, each one stopping the release on failure:
-1. build sdist and wheel of llm-cost-core, llm-cost-o200k and llm-cost-cl100k with `python -m build`,
-   SOURCE_DATE_EPOCH set to the commit time, into dist/;
+1. build sdist and wheel of llm-cost-core, llm-cost-o200k and llm-cost-cl100k with
+   `python -m build`, SOURCE_DATE_EPOCH set to the commit time, into dist/;
 2. build them all again into a scratch folder and require byte-identical artifacts;
 3. install the three wheels (and nothing else of ours) into a fresh venv, smoke-test the command
    (`llm-cost -e o200k --text 'hello world'` prints 2, the same for cl100k), run the test suite
@@ -112,7 +112,16 @@ def main() -> int:
             print(f"  llm-cost -e {encoding} --text 'hello world' -> {got}")
         if not args.skip_tests:
             step("test suite against the installed wheels")
-            run(python, "-m", "pip", "install", "--quiet", "pytest", "hypothesis", "tiktoken==0.14.0")
+            run(
+                python,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "pytest",
+                "hypothesis",
+                "tiktoken==0.14.0",
+            )
             print(run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests",
                       "plugins/llm_cost_o200k/tests", "plugins/llm_cost_cl100k/tests",
                       env={"LLM_COST_REQUIRE_TIKTOKEN": "1"}).splitlines()[-1])  # fmt: skip
@@ -129,8 +138,9 @@ def main() -> int:
             run(python, "-m", "pip", "install", "--quiet", *dict.fromkeys(core + mine))
             wheel = mine[0]
             out = DIST / (wheel.name.removesuffix(".whl") + ".cdx.json")
-            run(sys.executable, "-m", "cyclonedx_py", "environment", "--pyproject",
-                PROJECTS[name] / "pyproject.toml", "--mc-type", "library", "--output-reproducible", "-o", out, python)  # fmt: skip
+            pyproject = PROJECTS[name] / "pyproject.toml"
+            run(sys.executable, "-m", "cyclonedx_py", "environment", "--pyproject", pyproject,
+                "--mc-type", "library", "--output-reproducible", "-o", out, python)  # fmt: skip
             sboms.append(out)
             print(f"  {out.name}")
 

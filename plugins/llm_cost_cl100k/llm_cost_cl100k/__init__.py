@@ -29,7 +29,9 @@ SPEC = lc.EncodingSpec(
     description="GPT-4, GPT-3.5-turbo and the text-embedding-3 / ada-002 models",
 )
 
-# tiktoken's model table (tiktoken/model.py) for cl100k_base.
+# tiktoken's model table (tiktoken/model.py) for cl100k_base, except that tiktoken's "ft:gpt-4"
+# prefix is split into "ft:gpt-4-" and "ft:gpt-4:" so that, without the o200k plugin, a
+# fine-tuned gpt-4o ("ft:gpt-4o-mini:...") is not taken for a gpt-4.
 MODELS = (
     "gpt-4",
     "gpt-3.5-turbo",
@@ -45,7 +47,8 @@ MODEL_PREFIXES = (
     "gpt-4-",
     "gpt-3.5-turbo-",
     "gpt-35-turbo-",
-    "ft:gpt-4",
+    "ft:gpt-4-",
+    "ft:gpt-4:",
     "ft:gpt-3.5-turbo",
     "ft:davinci-002",
     "ft:babbage-002",

@@ -58,6 +58,14 @@ def test_models(model):
     assert tiktoken.model.encoding_name_for_model(model) == "cl100k_base"
 
 
+def test_fine_tuned_gpt_4o_is_never_taken_for_gpt_4():
+    models = []
+    plugin.register_models(lambda model, encoding, prefix=False: models.append((model, prefix)))
+    prefixes = [model for model, prefix in models if prefix]
+    assert not any("ft:gpt-4o-mini:org::id".startswith(p) for p in prefixes)
+    assert any("ft:gpt-4:org::id".startswith(p) for p in prefixes)
+
+
 def test_scanner_is_the_plugins_and_only_for_its_spec():
     scan = plugin.make_scanner(plugin.SPEC)
     assert scan("Hello world's  end\n\n") == ["Hello", " world", "'s", " ", " end", "\n\n"]
