@@ -112,6 +112,40 @@ def test_both_long_merge_strategies_are_exercised(monkeypatch):
     assert calls == [1]
 
 
+@st.composite
+def random_vocab_and_piece(draw):
+    """A random small vocab over "ab" (merges in any order, so merges often create lower-ranked
+    pairs) and a piece to merge with it."""
+    tokens = draw(
+        st.lists(st.binary(min_size=2, max_size=4), min_size=1, max_size=14, unique=True).map(
+            lambda ts: list(dict.fromkeys(bytes(b"ab"[x % 2] for x in t) for t in ts))
+        )
+    )
+    order = draw(st.permutations(range(256, 256 + len(tokens))))
+    ranks = {bytes([b]): b for b in range(256)} | dict(zip(tokens, order, strict=True))
+    piece = draw(st.binary(min_size=2, max_size=40).map(lambda b: bytes(b"ab"[x % 2] for x in b)))
+    return ranks, piece
+
+
+@given(random_vocab_and_piece())
+def test_random_vocabs_long_and_list_merges_match_reference(vocab_and_piece):
+    ranks, piece = vocab_and_piece
+    expected = reference_merge(piece, ranks)
+    assert long_merge_ids(piece, ranks) == expected
+    bounds = bpe._merge_list(piece, ranks.get)
+    assert [ranks[piece[a:b]] for a, b in pairwise(bounds)] == expected
+
+
+def test_a_bucket_filled_out_of_order_is_merged_leftmost_first():
+    """Rank 300 gets "cde" (after "de" merges) before "abc" (after "ab" merges), to its right
+    first; the two overlap, and the leftmost must win. Only a vocab with a shared rank can do this
+    (tiktoken refuses one), but the rule is the rule."""
+    ranks = {bytes([b]): b for b in range(256)} | {b"de": 260, b"ab": 270, b"abc": 300, b"cde": 300}
+    assert reference_merge(b"abcde", ranks) == [300, 260]
+    assert long_merge_ids(b"abcde", ranks) == [300, 260]
+    assert bpe.merge(b"abcde" * 40, ranks) == reference_merge(b"abcde" * 40, ranks)
+
+
 @pytest.mark.parametrize("piece", [b"a" * 1000, b"ab" * 600, b"abc" * 400, b"b" * 999])
 def test_long_pieces_take_the_long_path_and_agree(piece):
     assert len(piece) > bpe._SHORT
