@@ -13,6 +13,12 @@ import llm_cost_core as lc
 
 REPO = Path(__file__).resolve().parent.parent
 
+# Tests (and the commands they run) keep their vocab cache out of the user's ~/.cache.
+if "LLM_COST_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["LLM_COST_CACHE_DIR"] = tempfile.mkdtemp(prefix="llm-cost-test-cache-")
+
 # HYPOTHESIS_PROFILE=fuzz (tox -e fuzz) runs many more examples; FUZZ_EXAMPLES sets how many.
 settings.register_profile(
     "default", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
