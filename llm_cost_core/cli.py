@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from . import __version__
+from ._env import flag as _flag
 from .errors import LLMCostError, UnknownEncodingError, UnknownModelError
 from .inputs import STDIN, decode_utf8, read_text
 
@@ -307,11 +308,6 @@ def main(argv: list[str] | None = None) -> int:
             "(please report it; LLM_COST_DEBUG=1 shows the traceback)"
         )
         return EXIT_RUNTIME
-
-
-def _flag(name: str) -> bool:
-    """An on/off environment variable: unset, empty, 0, false and no are off."""
-    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
 
 
 def run() -> None:

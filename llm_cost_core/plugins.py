@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
+import re
 import threading
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +13,7 @@ import attrs
 import pluggy
 
 from . import _defaults, hookspecs
+from ._env import flag, names
 from .encoding import Encoding
 from .errors import PluginConflictError, UnknownEncodingError, UnknownModelError
 from .spec import EncodingSpec
@@ -21,6 +22,11 @@ if TYPE_CHECKING:
     from .prices import PriceEntry
 
 CORE_DISTRIBUTION = "llm-cost-core"
+LOAD_ENV = "LLM_COST_LOAD_PLUGINS"
+"""Comma-separated plugin or distribution names: load only these (core's own plugin always)."""
+DISABLE_ENV = "LLM_COST_DISABLE_PLUGINS"
+"""Comma-separated plugin or distribution names: load every plugin but these."""
+STRICT_ENV = "LLM_COST_STRICT_PLUGINS"
 
 
 class PluginWarning(UserWarning):
@@ -50,7 +56,13 @@ class Registered:
 
 
 def _strict() -> bool:
-    return os.environ.get("LLM_COST_STRICT_PLUGINS", "") not in ("", "0")
+    return flag(STRICT_ENV)
+
+
+def canonical(name: str) -> str:
+    """A plugin or distribution name as selection compares it: `LLM_Cost.cl100k` is
+    `llm-cost-cl100k` (PEP 503 normalization)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 class Registry:
@@ -61,11 +73,18 @@ class Registry:
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
         self.failures: list[PluginInfo] = []
+        self.skipped: list[PluginInfo] = []
+        """Installed plugins left out by LLM_COST_LOAD_PLUGINS or LLM_COST_DISABLE_PLUGINS."""
         self._register(_defaults, PluginInfo("llm_cost_core", CORE_DISTRIBUTION, _core_version()))
-        for ep in entry_points(group=hookspecs.PROJECT) if entry_points_ is None else entry_points_:
+        found = entry_points(group=hookspecs.PROJECT) if entry_points_ is None else entry_points_
+        for ep in self._selected(found):
             self._load_entry_point(ep)
         self._encodings: dict[str, Registered] = {}
         self._conflicts: dict[str, list[PluginInfo]] = {}
+        self.registrations: list[Registered] = []
+        """Every `register_encodings` call that succeeded, contested ones included, in order."""
+        self.model_registrations: list[tuple[PluginInfo, str, str, bool]] = []
+        """(plugin, model, encoding, prefix) for every `register_models` call, once collected."""
         self._models: dict[str, str] | None = None
         self._prefixes: dict[str, str] = {}
         self._prices: dict[str, PriceEntry] | None = None
@@ -75,10 +94,45 @@ class Registry:
 
     # -- loading -----------------------------------------------------------------------------
 
-    def _load_entry_point(self, ep: EntryPoint) -> None:
+    @staticmethod
+    def _info(ep: EntryPoint) -> PluginInfo:
         dist = ep.dist.metadata["Name"] if ep.dist else ep.value
-        version = ep.dist.version if ep.dist else ""
-        info = PluginInfo(ep.name, dist, version)
+        return PluginInfo(ep.name, dist, ep.dist.version if ep.dist else "")
+
+    def _selected(self, found: Iterable[EntryPoint]) -> Iterator[EntryPoint]:
+        """The entry points LLM_COST_LOAD_PLUGINS and LLM_COST_DISABLE_PLUGINS leave in, unloaded
+        until taken, so that a plugin that breaks at import can be switched off."""
+        only, disabled = names(LOAD_ENV), names(DISABLE_ENV) or frozenset()
+        only = None if only is None else frozenset(map(canonical, only))
+        disabled = frozenset(map(canonical, disabled))
+        core = {canonical(name) for name in (CORE_DISTRIBUTION, *self.plugins)}
+        seen = set(core)
+        for ep in found:
+            info = self._info(ep)
+            keys = {canonical(info.name), canonical(info.distribution)}
+            seen |= keys
+            if keys & disabled:
+                self.skipped.append(attrs.evolve(info, error=f"not loaded: {DISABLE_ENV}"))
+            elif only is not None and not keys & only:
+                self.skipped.append(attrs.evolve(info, error=f"not loaded: {LOAD_ENV}"))
+            else:
+                yield ep
+        for variable, wanted in ((LOAD_ENV, only or frozenset()), (DISABLE_ENV, disabled)):
+            if unknown := sorted(wanted - seen):
+                warnings.warn(
+                    f"{variable} names {', '.join(unknown)}, which is not an installed plugin",
+                    PluginWarning,
+                    stacklevel=3,
+                )
+        if cannot := sorted(disabled & core):
+            warnings.warn(
+                f"{DISABLE_ENV}: core's own plugin ({', '.join(cannot)}) is always loaded",
+                PluginWarning,
+                stacklevel=3,
+            )
+
+    def _load_entry_point(self, ep: EntryPoint) -> None:
+        info = self._info(ep)
         try:
             self._register(ep.load(), info)
         except Exception as exc:
@@ -90,6 +144,19 @@ class Registry:
         self.pm.register(plugin, name=info.name)
         try:
             self.pm.check_pending()
+            wrappers = [
+                caller.name
+                for caller in self.pm.get_hookcallers(plugin) or []
+                for impl in caller.get_hookimpls()
+                if impl.plugin is plugin and (impl.wrapper or impl.hookwrapper)
+            ]
+            if wrappers:
+                # call_each and first_result call each implementation on its own, so a wrapper
+                # would be taken for a plain function and its generator for a result.
+                raise TypeError(
+                    f"hook wrappers (wrapper=True, hookwrapper=True) are not supported: "
+                    f"{', '.join(sorted(wrappers))}"
+                )
         except Exception:
             self.pm.unregister(name=info.name)
             raise
@@ -144,6 +211,7 @@ class Registry:
             def register(spec: EncodingSpec) -> None:
                 if not isinstance(spec, EncodingSpec):
                     raise TypeError(f"register() takes an EncodingSpec, not {type(spec).__name__}")
+                self.registrations.append(Registered(spec, info))
                 for name in spec.names:
                     if name in self._conflicts:
                         self._conflicts[name].append(info)
@@ -155,18 +223,36 @@ class Registry:
             return {"register": register}
 
         self.call_each("register_encodings", make_register)
+        for name in sorted(self._conflicts):
+            if _strict():
+                raise PluginConflictError(self._conflict_message(name))
+            warnings.warn(self._conflict_message(name), PluginWarning, stacklevel=3)
+
+    def _conflict_message(self, name: str) -> str:
+        owners = " and ".join(info.label for info in self._conflicts[name])
+        return f"encoding name {name!r} is registered by both {owners}; uninstall one of them"
 
     def registered(self) -> list[Registered]:
-        """Each registered encoding once, in name order."""
-        unique = {entry.spec.name: entry for entry in self._encodings.values()}
-        return [unique[name] for name in sorted(unique)]
+        """Each encoding that its own name selects, once, in name order.
+
+        An encoding whose name is contested is left out (its uncontested aliases still select
+        it); `conflicts()` says which names are contested and by whom.
+        """
+        own = [entry for name, entry in self._encodings.items() if name == entry.spec.name]
+        return sorted(own, key=lambda entry: entry.spec.name)
+
+    def conflicts(self) -> dict[str, list[PluginInfo]]:
+        """Each encoding name or alias registered by more than one plugin, and by which."""
+        return {name: list(owners) for name, owners in sorted(self._conflicts.items())}
+
+    def hooks(self, plugin_name: str) -> list[str]:
+        """The hooks a loaded plugin implements, sorted."""
+        plugin = self.pm.get_plugin(plugin_name)
+        return sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or [])
 
     def lookup(self, name: str) -> Registered:
         if name in self._conflicts:
-            owners = " and ".join(info.label for info in self._conflicts[name])
-            raise PluginConflictError(
-                f"encoding name {name!r} is registered by both {owners}; uninstall one of them"
-            )
+            raise PluginConflictError(self._conflict_message(name))
         try:
             return self._encodings[name]
         except KeyError:
@@ -207,10 +293,14 @@ class Registry:
         if self._models is None:
             models: dict[str, str] = {}
 
-            def register(model: str, encoding: str, prefix: bool = False) -> None:
-                (self._prefixes if prefix else models)[model] = encoding
+            def make_register(info: PluginInfo) -> dict[str, Any]:
+                def register(model: str, encoding: str, prefix: bool = False) -> None:
+                    (self._prefixes if prefix else models)[model] = encoding
+                    self.model_registrations.append((info, model, encoding, prefix))
 
-            self.call_each("register_models", lambda info: {"register": register})
+                return {"register": register}
+
+            self.call_each("register_models", make_register)
             self._models = models
         return self._models
 

@@ -126,7 +126,8 @@ def test_hook_that_raises_is_isolated(make_plugin):
 def test_duplicate_name_is_an_error_naming_both_distributions(make_plugin):
     first = toy(make_plugin, "toy_one", "same", ["one_only"])
     second = toy(make_plugin, "toy_two", "same")
-    registry = Registry([first, second])
+    with pytest.warns(PluginWarning, match="'same' is registered by both toy_one and toy_two"):
+        registry = Registry([first, second])
     with pytest.raises(
         lc.PluginConflictError, match="'same' is registered by both toy_one and toy_two"
     ):

@@ -1,0 +1,86 @@
+"""Plugins installed without pip: a module and its .dist-info in a folder put on sys.path.
+
+`importlib.metadata` finds such a distribution and its `llm_cost` entry point exactly as it finds
+one pip installed, so loading, selection by distribution name and `llm-cost plugins` see a real
+distribution name and version; a subprocess sees it through PYTHONPATH.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from importlib.metadata import EntryPoint, distributions
+from pathlib import Path
+
+
+def write_plugin(
+    site: Path,
+    distribution: str,
+    module: str,
+    source: str,
+    *,
+    version: str = "1.0",
+    entry_point: str | None = None,
+) -> Path:
+    """`module.py` and `DIST-VERSION.dist-info` (METADATA, entry_points.txt) in `site`."""
+    site.mkdir(parents=True, exist_ok=True)
+    (site / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
+    info = site / f"{distribution.replace('-', '_')}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {distribution}\nVersion: {version}\n", encoding="utf-8"
+    )
+    (info / "entry_points.txt").write_text(
+        f"[llm_cost]\n{entry_point or module} = {module}\n", encoding="utf-8"
+    )
+    return site
+
+
+def entry_points_in(site: Path) -> list[EntryPoint]:
+    """The `llm_cost` entry points of the distributions in `site` (with `.dist` set)."""
+    return [
+        ep
+        for dist in distributions(path=[str(site)])
+        for ep in dist.entry_points
+        if ep.group == "llm_cost"
+    ]
+
+
+def env_with(site: Path, **extra: str) -> dict[str, str]:
+    """The environment of a subprocess that also sees the plugins in `site`."""
+    path = os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONPATH": path, **extra}
+
+
+def run_llm_cost(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The installed `llm-cost` console script (beside this interpreter), in a fresh process."""
+    beside = Path(sys.executable).with_name("llm-cost")
+    command = str(beside) if beside.exists() else shutil.which("llm-cost") or "llm-cost"
+    return subprocess.run([command, *args], capture_output=True, text=True, env=env)
+
+
+TOY = """
+import llm_cost_core as lc
+
+SPEC = lc.EncodingSpec(
+    name={name!r}, aliases={aliases!r}, pattern=r"\\S+|\\s+", special_tokens={{"<|end|>": 256}},
+    n_vocab=257, load_ranks=lambda: {{bytes([b]): b for b in range(256)}}, vocab_sha256="0" * 64,
+)
+
+@lc.hookimpl
+def register_encodings(register):
+    register(SPEC)
+
+@lc.hookimpl
+def register_models(register):
+    register({name!r} + "-model", {name!r})
+    register({name!r} + "-", {name!r}, prefix=True)
+"""
+"""A plugin of one byte-level encoding (one token per byte) and two model names."""
+
+
+def toy(name: str, aliases: tuple[str, ...] = ()) -> str:
+    return TOY.format(name=name, aliases=tuple(aliases))
