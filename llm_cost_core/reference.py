@@ -19,20 +19,43 @@ from .vocab import dump_tiktoken
 
 if TYPE_CHECKING:
     from .encoding import Encoding
+    from .spec import EncodingSpec
 
 _lock = threading.Lock()
+_extended: dict[EncodingSpec, tiktoken.Encoding] = {}
 
 
 def tiktoken_encoding(encoding: Encoding) -> tiktoken.Encoding | None:
-    """tiktoken's own Encoding named by `encoding.spec.reference`, or None when it names none."""
+    """tiktoken's own Encoding named by `encoding.spec.reference`, or None when it names none.
+
+    With `spec.extends_reference`, the Encoding is built the way tiktoken's README extends
+    cl100k_base into cl100k_im: the reference's pattern and ranks, the spec's special tokens.
+    """
     spec = encoding.spec
     if spec.reference is None:
         return None
-    if spec.reference in tiktoken.registry.ENCODINGS:
-        return tiktoken.registry.ENCODINGS[spec.reference]
+    base = _registered(spec, spec.reference)
+    if not spec.extends_reference:
+        return base
+    with _lock:
+        extended = _extended.get(spec)
+        if extended is None:
+            extended = _extended[spec] = tiktoken.Encoding(
+                name=spec.name,
+                pat_str=base._pat_str,
+                mergeable_ranks=base._mergeable_ranks,
+                special_tokens=dict(spec.special_tokens),
+            )
+    return extended
+
+
+def _registered(spec: EncodingSpec, name: str) -> tiktoken.Encoding:
+    """tiktoken.get_encoding(name), its vocab fetch answered by the plugin's own vocab."""
+    if name in tiktoken.registry.ENCODINGS:
+        return tiktoken.registry.ENCODINGS[name]
     source = getattr(spec.load_ranks, "read_bytes", None)
     vocab = source() if source is not None else dump_tiktoken(dict(spec.load_ranks()))
-    wanted = f"/{spec.reference}.tiktoken"
+    wanted = f"/{name}.tiktoken"
 
     def offline_read_file(blobpath: str) -> bytes:
         if blobpath.endswith(wanted):
@@ -44,7 +67,7 @@ def tiktoken_encoding(encoding: Encoding) -> tiktoken.Encoding | None:
         tiktoken.load.read_file = offline_read_file
         os.environ["TIKTOKEN_CACHE_DIR"] = ""  # tiktoken: empty means no cache
         try:
-            return tiktoken.get_encoding(spec.reference)
+            return tiktoken.get_encoding(name)
         finally:
             tiktoken.load.read_file = saved_read
             if saved_env is None:

@@ -49,10 +49,18 @@ class EncodingSpec:
     """Other names that select this encoding: `o200k_base`."""
     reference: str | None = None
     """The tiktoken encoding name to compare with, or None when there is no live reference."""
+    extends_reference: bool = attrs.field(default=False)
+    """True for `reference` with other special tokens (tiktoken README's `cl100k_im`): the parity
+    reference is then tiktoken's `reference` pattern and ranks with this spec's special tokens."""
     description: str = ""
     corpus: Traversable | Path | None = attrs.field(default=None, eq=False)
     """A JSONL parity corpus for this encoding, e.g. `files(__name__) / "corpus.jsonl"`; read
     only by the parity runner. For an encoding with no `reference` it is the whole check."""
+
+    @extends_reference.validator
+    def _extends_a_reference(self, _attribute: attrs.Attribute[bool], value: bool) -> None:
+        if value and self.reference is None:
+            raise ValueError(f"encoding {self.name!r}: extends_reference needs a reference")
 
     @vocab_sha256.validator
     def _same_hash_as_loader(self, _attribute: attrs.Attribute[str], value: str) -> None:
