@@ -13,7 +13,15 @@ from conftest import REPO
 sys.path.insert(0, str(REPO / "tools" / "fuzz"))
 import targets
 
-SAMPLES = [b"", b"hello world", b"caf\xc3\xa9 \xff\xfe", b"\xed\xa0\x80 lone", b"<|endoftext|>x"]
+SAMPLES = [
+    b"",
+    b"hello world",
+    b"caf\xc3\xa9 \xff\xfe",
+    b"\xed\xa0\x80 lone",
+    b"<|endoftext|>x",
+    b'{"text": "hi", "n": 1.50}\n{}\n[1]\n{"text": 3}\n{ "a" : 1 , "text" : "x\\u2028" }  \r',
+    b'{"text": [{"role": "user", "content": "hi"}]}\nnot json\n{"llm_cost": 1, "text": ""}',
+]
 FINDINGS: list[bytes] = []  # fuzz findings, replayed forever
 
 

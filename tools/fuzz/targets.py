@@ -7,8 +7,11 @@ compared with it id for id. Kept free of atheris so the same functions replay fi
 from __future__ import annotations
 
 import functools
+import json
 
 import llm_cost_core as lc
+from llm_cost_core import pipe
+from llm_cost_core.chat import count_messages
 from llm_cost_core.scanner import regex_scanner
 
 
@@ -89,8 +92,37 @@ def _reference_scanner(pattern: str):
     return regex_scanner(pattern)
 
 
+def pipe_line(data: bytes) -> None:
+    """The pipe's line handler: one line out per line in; a good line is the same object plus
+    the key (members and order unchanged), a bad one passes through byte for byte."""
+    for enc, _ in encodings():
+        processor = _line_processor(enc.name)
+        for line in data.split(b"\n"):
+            out, tokens, reason = processor.line(line + b"\n")
+            assert out.endswith(b"\n") and out.count(b"\n") == 1, "not exactly one line out"
+            if reason is not None:
+                assert out == line + b"\n", "a passed-through line was changed"
+                continue
+            before, after = json.loads(line), json.loads(out)
+            added = after.pop(pipe.KEY)
+            assert added == {"tokens": tokens, "encoding": enc.name}, "wrong added key"
+            assert list(after.items()) == list(before.items()), "the object was changed"
+            assert tokens == _field_tokens(enc, before), "tokens differ from Encoding.count"
+
+
+def _field_tokens(enc: lc.Encoding, obj: dict) -> int:
+    value = obj["text"]
+    return enc.count(value) if isinstance(value, str) else count_messages(enc, value)
+
+
+@functools.cache
+def _line_processor(name: str) -> pipe.LineProcessor:
+    return pipe.LineProcessor(pipe.LineCounter(encoding=name))
+
+
 TARGETS = {
     "encode_replace": encode_replace,
     "encode_surrogateescape": encode_surrogateescape,
     "scanner": scanner,
+    "pipe_line": pipe_line,
 }
