@@ -4,4 +4,12 @@ Each module defines `command`, a click command; core's own plugin (`_defaults.py
 through the `register_commands` hook, exactly as a third-party plugin adds its own.
 """
 
-MODULES: tuple[str, ...] = ("estimate", "models", "pipe", "report", "parity")
+MODULES: tuple[str, ...] = (
+    "estimate",
+    "models",
+    "pipe",
+    "report",
+    "parity",
+    "plugins",
+    "new_plugin",
+)
