@@ -62,6 +62,37 @@ def run_llm_cost(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess
     return subprocess.run([command, *args], capture_output=True, text=True, env=env)
 
 
+def installed_scaffold(tmp_path: Path, name: str = "demo-tok") -> tuple[Path, dict[str, str]]:
+    """Scaffold `name` and make it importable with its entry point, as `pip install -e` would;
+    the folder, and the environment a subprocess needs to see it."""
+    from llm_cost_core.commands.new_plugin import scaffold, values
+
+    root = tmp_path / f"llm-cost-{name}"
+    scaffold(name, root)
+    mapping = values(name)
+    info = root / f"{mapping['package']}-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {mapping['distribution']}\nVersion: 0.1.0\n"
+    )
+    (info / "entry_points.txt").write_text(
+        f"[llm_cost]\n{mapping['entry_point']} = {mapping['package']}\n"
+    )
+    return root, {"PYTHONPATH": str(root)}
+
+
+def run_pytest(root: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """pytest, verbose, in a fresh process in `root` (so `root` is its rootdir)."""
+    path = os.pathsep.join(p for p in (env.get("PYTHONPATH"), os.environ.get("PYTHONPATH")) if p)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-v", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env, "PYTHONPATH": path},
+    )
+
+
 TOY = """
 import llm_cost_core as lc
 
