@@ -1,0 +1,570 @@
+"""Throughput benchmark: llm-cost against tiktoken 0.14 in the same run, on this machine.
+
+    python tools/bench.py                          # build inputs if missing, run C, A and B
+    python tools/bench.py --scenarios C --runs 5   # only the count scenario
+    python tools/bench.py --corpus-mb 12 --jsonl-mb 100 --runs 3
+
+Scenario C (count): a mixed corpus of distinct documents (English prose, source code,
+multilingual text) built from files every machine of this kind has (the Python stdlib, the text
+under /usr/share/doc and /usr/share/common-licenses, the English and translated man pages) plus
+seeded generated text for scripts no local file covers. Each run counts every document once in a
+fresh process (so piece caches start cold and nothing repeats a document), for both encodings,
+with `Encoding.count` and with tiktoken's `encode_ordinary`; the per-document counts must agree.
+Timed: CPU seconds of the counting loop (vocab loaded before), MB/s of UTF-8 input per CPU second.
+
+Scenario A: `llm-cost pipe -m gpt-4o` with one worker over a JSONL file of distinct records
+(tools/gen_jsonl.py). Scenario B: the same with 2, 4, ... workers up to the core count, side by
+side with a tiktoken script doing the same job (json.loads, `encode_ordinary_batch` at each thread
+count tried, json.dumps) whose best thread count is the baseline. Wall time of the whole process,
+start-up included, for both; the pipe's outputs must be byte-identical across worker counts.
+
+Every configuration runs `--runs` times, alternating (ours, theirs, ours, ...), and the median is
+reported: the machine is shared, so single timings are noisy, and the ratios measured in the same
+run are the figures that mean something. Peak RSS: the process's own (C), and for the pipe the
+sum over the process tree, sampled every 50 ms. Results go to bench-results/ (JSON and a
+markdown table; git-ignored), inputs to bench-data/ (git-ignored). Dev tool: needs tiktoken
+(`pip install '.[test]'`); runs offline, tiktoken reads the plugins' own verified vocab.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "bench-data"
+RESULTS = REPO / "bench-results"
+ENCODINGS = ("o200k", "cl100k")
+SEED = 20261128
+CORPUS_VERSION = 1
+DOC_CAP = 128 * 1024  # a longer file is cut at the last line break before this many bytes
+_BESIDE = Path(sys.executable).with_name("llm-cost")
+LLM_COST = str(_BESIDE) if _BESIDE.exists() else shutil.which("llm-cost") or "llm-cost"
+
+
+# -- the corpus ----------------------------------------------------------------------------------
+
+
+def _read_text(path: Path) -> str | None:
+    """A file's text (gunzipped), or None when it is not UTF-8 text."""
+    try:
+        data = path.read_bytes()
+        if path.suffix == ".gz":
+            data = gzip.decompress(data)
+    except (OSError, EOFError, gzip.BadGzipFile):
+        return None
+    if b"\0" in data or not data.strip():
+        return None
+    if len(data) > DOC_CAP:
+        cut = data.rfind(b"\n", 0, DOC_CAP)
+        data = data[: cut + 1 if cut > 0 else DOC_CAP]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _files(root: Path, pattern: str) -> list[Path]:
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.rglob(pattern) if p.is_file() and not p.is_symlink())
+
+
+def _sources() -> dict[str, list[Path]]:
+    """Candidate files per kind of document, sorted (the seed then decides the order)."""
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    doc = Path("/usr/share/doc")
+    man = Path("/usr/share/man")
+    text_suffixes = {".txt", ".md", ".rst", ".gz", ""}
+    prose = _files(Path("/usr/share/common-licenses"), "*")
+    prose += [
+        p
+        for p in _files(doc, "*")
+        if p.suffix in text_suffixes and not p.name.endswith((".html.gz", ".png.gz"))
+    ]
+    prose += [p for p in _files(man, "*.gz") if p.parent.parent == man]
+    code = [p for p in _files(stdlib, "*.py") if "site-packages" not in p.parts]
+    code += [p for p in _files(doc, "*") if p.suffix in {".c", ".h", ".sh", ".pl", ".py", ".awk"}]
+    translated = [p for p in _files(man, "*.gz") if p.parent.parent.parent == man]
+    return {"prose": prose, "code": code, "multilingual": translated}
+
+
+def _markov(rng: random.Random, sample: str, length: int) -> str:
+    """`length` characters in the style of `sample`: an order-2 character Markov chain, so most
+    words are new but follow the script's letters, spacing and punctuation."""
+    order = 2
+    table: dict[str, list[str]] = {}
+    cycle = sample + " "
+    padded = cycle * 2
+    for i in range(len(cycle)):
+        table.setdefault(padded[i : i + order], []).append(padded[i + order])
+    state = sample[:order]
+    out = [state]
+    size = order
+    while size < length:
+        state = state[1:] + rng.choice(table[state])
+        out.append(state[-1])
+        size += 1
+        if state[-1] in " .,?!。，" and rng.random() < 0.03:
+            out.append(rng.choice(("\n", "\n\n", "\n  ")))
+    return "".join(out)
+
+
+def _generated(rng: random.Random, budget: int) -> Iterator[str]:
+    """Documents in the scripts of the Evil Corpus's multilingual sentences (Arabic, Devanagari,
+    Thai, Han, Hangul, Georgian, ...), a few KB each, seeded."""
+    sentences: list[str] = []
+    corpus = REPO / "testdata" / "evil_corpus_v2.jsonl"
+    with open(corpus, encoding="utf-8") as handle:
+        for line in handle:
+            case = json.loads(line)
+            if case["encoding"] == "o200k" and case["category"] == "multilingual":
+                if len(case["text"]) >= 20 and case["text"] not in sentences:
+                    sentences.append(case["text"])
+    size = 0
+    while size < budget:
+        sample = rng.choice(sentences)
+        text = _markov(rng, sample, rng.randint(500, 8000))
+        size += len(text.encode())
+        yield text
+
+
+def build_corpus(path: Path, megabytes: float) -> dict:
+    """Write the corpus (JSONL, one document a line: kind, source, text) and return its summary."""
+    rng = random.Random(SEED)
+    budget = int(megabytes * 1e6)
+    shares = {"prose": 0.36, "code": 0.36, "multilingual": 0.20, "generated": 0.08}
+    seen: set[str] = set()
+    docs: list[dict] = []
+    for kind, files in _sources().items():
+        rng.shuffle(files)
+        want, got = int(budget * shares[kind]), 0
+        for file in files:
+            if got >= want:
+                break
+            text = _read_text(file)
+            if text is None:
+                continue
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            if digest in seen:
+                continue
+            seen.add(digest)
+            docs.append({"kind": kind, "source": str(file), "text": text})
+            got += len(text.encode())
+    remaining = budget - sum(len(d["text"].encode()) for d in docs)
+    for i, text in enumerate(_generated(rng, max(remaining, int(budget * shares["generated"])))):
+        docs.append({"kind": "multilingual", "source": f"generated:{i}", "text": text})
+    rng.shuffle(docs)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as out:
+        for doc in docs:
+            out.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    return corpus_summary(path)
+
+
+def corpus_summary(path: Path) -> dict:
+    kinds: dict[str, list[int]] = {}
+    for doc in read_corpus(path):
+        entry = kinds.setdefault(doc["kind"], [0, 0, 0])
+        entry[0] += 1
+        entry[1] += len(doc["text"].encode())
+        entry[2] += not doc["text"].isascii()
+    return {
+        "path": str(path.relative_to(REPO)),
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "documents": sum(v[0] for v in kinds.values()),
+        "bytes": sum(v[1] for v in kinds.values()),
+        "kinds": {
+            k: {"documents": v[0], "bytes": v[1], "non_ascii_docs": v[2]} for k, v in kinds.items()
+        },
+    }
+
+
+def read_corpus(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle]
+
+
+# -- Scenario C: one fresh process per engine, encoding and run --------------------------------
+
+
+def count_worker(engine: str, encoding: str, corpus: str) -> None:
+    """Count every document once; print CPU and wall seconds, bytes, counts and peak RSS."""
+    import resource
+
+    import llm_cost_core as lc
+
+    texts = [doc["text"] for doc in read_corpus(Path(corpus))]
+    enc = lc.get_encoding(encoding)
+    if engine == "tiktoken":
+        from llm_cost_core.reference import tiktoken_encoding
+
+        tk = tiktoken_encoding(enc)
+        assert tk is not None
+        tk.encode_ordinary("")
+
+        def count(text: str) -> int:
+            return len(tk.encode_ordinary(text))
+    else:
+        enc.count("")  # loads the vocab; caches stay empty
+        count = enc.count
+    cpu, wall = time.process_time(), time.perf_counter()
+    counts = [count(text) for text in texts]
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    size = sum(len(text.encode()) for text in texts)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"cpu": cpu, "wall": wall, "bytes": size, "counts": counts, "rss_mb": rss}))
+
+
+def scenario_c(corpus: Path, runs: int, encodings: list[str]) -> list[dict]:
+    samples: dict[tuple[str, str], list[dict]] = {}
+    for run in range(runs):
+        for encoding in encodings:
+            # Alternate who goes first, so that a slow patch of the machine hits both.
+            order = ("ours", "tiktoken") if run % 2 == 0 else ("tiktoken", "ours")
+            for engine in order:
+                done = subprocess.run(
+                    [sys.executable, __file__, "_count", engine, encoding, str(corpus)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                result = json.loads(done.stdout)
+                samples.setdefault((encoding, engine), []).append(result)
+                print(
+                    f"  C run {run + 1} {encoding} {engine}: {result['cpu']:.2f} CPU s, "
+                    f"{result['bytes'] / 1e6 / result['cpu']:.2f} MB/s",
+                    file=sys.stderr,
+                )
+    rows = []
+    for encoding in encodings:
+        ours, theirs = samples[(encoding, "ours")], samples[(encoding, "tiktoken")]
+        mismatched = sum(
+            a != b for a, b in zip(ours[0]["counts"], theirs[0]["counts"], strict=True)
+        )
+        size = ours[0]["bytes"]
+        row = {"encoding": encoding, "bytes": size, "runs": runs}
+        for name, results in (("ours", ours), ("tiktoken", theirs)):
+            cpu = statistics.median(r["cpu"] for r in results)
+            row[name] = {
+                "cpu_s": cpu,
+                "cpu_s_all": [r["cpu"] for r in results],
+                "wall_s": statistics.median(r["wall"] for r in results),
+                "mb_per_s": size / 1e6 / cpu,
+                "peak_rss_mb": max(r["rss_mb"] for r in results),
+                "tokens": sum(results[0]["counts"]),
+            }
+        row["ratio"] = row["tiktoken"]["cpu_s"] / row["ours"]["cpu_s"]
+        row["documents_with_other_counts"] = mismatched
+        rows.append(row)
+    return rows
+
+
+# -- Scenarios A and B: the pipe and a tiktoken script doing the same job ----------------------
+
+
+def tiktoken_pipe_worker(encoding: str, threads: int, batch: int) -> None:
+    """Read JSONL on stdin; per batch: json.loads, encode_ordinary_batch, add the key, json.dumps."""
+    import llm_cost_core as lc
+    from llm_cost_core.reference import tiktoken_encoding
+
+    enc = lc.get_encoding(encoding)
+    tk = tiktoken_encoding(enc)
+    assert tk is not None
+    name = enc.name
+    out = sys.stdout
+    lines: list[bytes] = []
+
+    def flush() -> None:
+        objs = list(map(json.loads, lines))
+        ids = tk.encode_ordinary_batch([obj["text"] for obj in objs], num_threads=threads)
+        for obj, tokens in zip(objs, ids, strict=True):
+            obj["llm_cost"] = {"tokens": len(tokens), "encoding": name}
+        out.write("".join(json.dumps(obj) + "\n" for obj in objs))
+        lines.clear()
+
+    for line in sys.stdin.buffer:
+        lines.append(line)
+        if len(lines) >= batch:
+            flush()
+    if lines:
+        flush()
+    out.flush()
+
+
+class TreeRss:
+    """Peak of the summed RSS of a process and its descendants, sampled every 50 ms."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak_kb, self._stop = pid, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _tree(self, pid: int) -> list[int]:
+        out = [pid]
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as handle:
+                    for child in handle.read().split():
+                        out += self._tree(int(child))
+        except OSError:
+            pass
+        return out
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            total = 0
+            for pid in self._tree(self.pid):
+                try:
+                    with open(f"/proc/{pid}/status") as handle:
+                        for line in handle:
+                            if line.startswith("VmRSS:"):
+                                total += int(line.split()[1])
+                except OSError:
+                    pass
+            self.peak_kb = max(self.peak_kb, total)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_kb / 1024
+
+
+def timed_process(argv: list[str], stdin: Path, stdout: Path) -> dict:
+    """Run argv with stdin and stdout on files; wall, CPU (process and waited children), RSS."""
+    with open(stdin, "rb") as src, open(stdout, "wb") as dst:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdin=src, stdout=dst, stderr=subprocess.PIPE)
+        tree = TreeRss(proc.pid)
+        assert proc.stderr is not None
+        err = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}): {err.decode()[-2000:]}")
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "tree_rss_mb": tree.stop(),
+        "max_process_rss_mb": usage.ru_maxrss / 1024,
+    }
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def scenario_ab(
+    jsonl: Path, runs: int, workers: list[int], threads: list[int], encoding: str
+) -> dict:
+    size = jsonl.stat().st_size
+    out = DATA / "bench-pipe-out.jsonl"
+    model = {"o200k": "gpt-4o", "cl100k": "gpt-4"}[encoding]
+    configs: list[tuple[str, list[str]]] = []
+    for n in workers:
+        configs.append(
+            (f"llm-cost pipe --workers {n}", [LLM_COST, "pipe", "-m", model, "--workers", str(n)])
+        )
+    for k in threads:
+        configs.append(
+            (
+                f"tiktoken script, {k} thread{'s' * (k > 1)}",
+                [sys.executable, __file__, "_tiktoken_pipe", encoding, str(k)],
+            )
+        )
+    samples: dict[str, list[dict]] = {name: [] for name, _ in configs}
+    digests: set[str] = set()
+    for run in range(runs):
+        order = configs if run % 2 == 0 else configs[::-1]
+        for name, argv in order:
+            result = timed_process(argv, jsonl, out)
+            if name.startswith("llm-cost"):
+                digests.add(_digest(out))
+            samples[name].append(result)
+            print(f"  A/B run {run + 1} {name}: {result['wall']:.2f} s", file=sys.stderr)
+    out.unlink(missing_ok=True)
+    rows = {}
+    for name, results in samples.items():
+        wall = statistics.median(r["wall"] for r in results)
+        rows[name] = {
+            "wall_s": wall,
+            "wall_s_all": [r["wall"] for r in results],
+            "cpu_s": statistics.median(r["cpu"] for r in results),
+            "mb_per_s": size / 1e6 / wall,
+            "peak_tree_rss_mb": max(r["tree_rss_mb"] for r in results),
+            "peak_process_rss_mb": max(r["max_process_rss_mb"] for r in results),
+        }
+    best_tk = min(
+        (r for n, r in rows.items() if n.startswith("tiktoken")), key=lambda r: r["wall_s"]
+    )
+    one = rows[f"llm-cost pipe --workers {workers[0]}"]
+    for name, row in rows.items():
+        row["vs_best_tiktoken"] = best_tk["wall_s"] / row["wall_s"]
+        if name.startswith("llm-cost"):
+            row["scaling"] = one["wall_s"] / row["wall_s"]
+    return {
+        "file": str(jsonl.relative_to(REPO)),
+        "bytes": size,
+        "encoding": encoding,
+        "runs": runs,
+        "outputs_identical": len(digests) == 1,
+        "rows": rows,
+    }
+
+
+# -- report ----------------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as handle:
+            cpu = next(
+                line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")
+            )
+    except (OSError, StopIteration):
+        pass
+    import tiktoken
+
+    return {
+        "cpu": cpu or platform.processor(),
+        "cores": os.cpu_count(),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "tiktoken": tiktoken.__version__,
+        "platform": platform.platform(),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "commit": subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip(),
+    }
+
+
+def markdown(result: dict) -> str:
+    m = result["machine"]
+    lines = [
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['python']}, tiktoken {m['tiktoken']}, "
+        f"{m['date']}, commit {m['commit']}.",
+        "",
+    ]
+    if "count" in result:
+        c = result["corpus"]
+        kinds = ", ".join(f"{k} {v['bytes'] / 1e6:.1f} MB" for k, v in c["kinds"].items())
+        lines += [
+            f"Scenario C: {c['documents']} documents, {c['bytes'] / 1e6:.1f} MB "
+            f"({kinds}), "
+            f"median of {result['count'][0]['runs']} alternating runs, CPU time of the count loop.",
+            "",
+            "| encoding | llm-cost CPU s | llm-cost MB/s | tiktoken CPU s | tiktoken MB/s | ratio (tiktoken time / ours) | peak RSS ours / tiktoken | documents counted differently |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for row in result["count"]:
+            o, t = row["ours"], row["tiktoken"]
+            lines.append(
+                f"| {row['encoding']} | {o['cpu_s']:.2f} | {o['mb_per_s']:.2f} | {t['cpu_s']:.2f} | "
+                f"{t['mb_per_s']:.2f} | **{row['ratio']:.2f}** | {o['peak_rss_mb']:.0f} / "
+                f"{t['peak_rss_mb']:.0f} MB | {row['documents_with_other_counts']} |"
+            )
+        lines.append("")
+    if "pipe" in result:
+        p = result["pipe"]
+        lines += [
+            f"Scenarios A and B: {p['file']}, {p['bytes'] / 1e6:.1f} MB, {p['encoding']}, median of "
+            f"{p['runs']} alternating runs, wall time of the whole process (start-up included); "
+            f"pipe outputs byte-identical across worker counts: {'yes' if p['outputs_identical'] else 'NO'}.",
+            "",
+            "| run | wall s | MB/s | CPU s | vs best tiktoken | scaling | peak RSS (tree / largest process) |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for name, row in p["rows"].items():
+            scaling = f"{row['scaling']:.2f}x" if "scaling" in row else ""
+            lines.append(
+                f"| {name} | {row['wall_s']:.2f} | {row['mb_per_s']:.2f} | {row['cpu_s']:.2f} | "
+                f"**{row['vs_best_tiktoken']:.2f}** | {scaling} | {row['peak_tree_rss_mb']:.0f} / "
+                f"{row['peak_process_rss_mb']:.0f} MB |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["_count"]:
+        count_worker(*argv[1:4])
+        return 0
+    if argv[:1] == ["_tiktoken_pipe"]:
+        tiktoken_pipe_worker(argv[1], int(argv[2]), 2048)
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenarios", default="CAB", help="any of C, A, B (default CAB)")
+    parser.add_argument("--runs", type=int, default=3, help="alternating runs per configuration")
+    parser.add_argument("--encodings", nargs="+", default=list(ENCODINGS), help="for Scenario C")
+    parser.add_argument("--pipe-encoding", default="o200k", choices=ENCODINGS)
+    parser.add_argument("--corpus-mb", type=float, default=12.0)
+    parser.add_argument("--jsonl-mb", type=float, default=100.0)
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the inputs")
+    parser.add_argument("--threads", type=int, nargs="+", help="tiktoken thread counts to try")
+    parser.add_argument("--out", type=Path, default=RESULTS / "bench")
+    args = parser.parse_args(argv)
+    cores = os.cpu_count() or 1
+    result: dict = {"machine": machine(), "commands": " ".join(["python", "tools/bench.py", *argv])}
+    if "C" in args.scenarios.upper():
+        corpus = DATA / f"corpus-v{CORPUS_VERSION}-{args.corpus_mb:g}mb.jsonl"
+        if args.rebuild or not corpus.exists():
+            print(f"building {corpus} ...", file=sys.stderr)
+            build_corpus(corpus, args.corpus_mb)
+        result["corpus"] = corpus_summary(corpus)
+        result["count"] = scenario_c(corpus, args.runs, args.encodings)
+    scenarios = args.scenarios.upper()
+    if "A" in scenarios or "B" in scenarios:
+        jsonl = DATA / f"pipe-{args.jsonl_mb:g}mb.jsonl"
+        if args.rebuild or not jsonl.exists():
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(REPO / "tools" / "gen_jsonl.py"),
+                    "--size-mb",
+                    str(args.jsonl_mb),
+                    "--out",
+                    str(jsonl),
+                ],
+                check=True,
+            )
+        workers = (
+            [1] if "B" not in scenarios else [1] + [n for n in (2, 4, 8, 16, 32) if n <= cores]
+        )
+        if "A" not in scenarios:
+            workers = workers[1:] or [1]
+        threads = args.threads or sorted({1, *(n for n in (2, 4, 8) if n <= 2 * cores)})
+        result["pipe"] = scenario_ab(jsonl, args.runs, workers, threads, args.pipe_encoding)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
+    table = markdown(result)
+    args.out.with_suffix(".md").write_text(table)
+    print(table)
+    ok = all(row["documents_with_other_counts"] == 0 for row in result.get("count", []))
+    ok = ok and result.get("pipe", {}).get("outputs_identical", True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
