@@ -115,7 +115,9 @@ def test_selection_applies_to_the_installed_command(three, site):
     """The console script reads the variables too: the broken plugin is never imported."""
     done = run_llm_cost("plugins", env=env_with(site, **{DISABLE_ENV: "sel_broken"}))
     assert done.returncode == 0, done.stderr
-    assert "llm-cost-broken 1.0 (plugin sel_broken) [not loaded]" in done.stdout
+    assert "llm-cost-broken 1.0 (plugin sel_broken) [not loaded: LLM_COST_DISABLE_PLUGINS]\n" in (
+        done.stdout
+    )
     assert "broken at import" not in done.stdout + done.stderr
 
 

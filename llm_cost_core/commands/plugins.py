@@ -42,8 +42,10 @@ def describe(reg: Registry) -> dict[str, Any]:
     for info in reg.failures:
         if info.name not in reg.plugins:
             rows.append(_row(info, "failed", [], [], [], 0, [info.error]))
-    for info in reg.skipped:
-        rows.append(_row(info, "not loaded", [], [], [], 0, [info.error]))
+    for info in reg.skipped:  # error: "not loaded: <the variable that left it out>"
+        row = _row(info, "not loaded", [], [], [], 0, [])
+        row["reason"] = (info.error or "").removeprefix("not loaded: ")
+        rows.append(row)
     rows.sort(key=lambda row: (row["distribution"].lower(), row["name"]))
     return {
         "plugins": rows,
@@ -75,6 +77,7 @@ def _row(
         "models": models,
         "prices": prices,
         "errors": [error for error in errors if error],
+        "reason": None,
     }
 
 
@@ -99,6 +102,8 @@ def command(as_json: bool) -> None:
             click.echo()
         label = " ".join(part for part in (row["distribution"], row["version"]) if part)
         status = "" if row["status"] == "loaded" else f" [{row['status']}]"
+        if row["reason"]:
+            status = f" [{row['status']}: {row['reason']}]"
         click.echo(f"{label} (plugin {row['name']}){status}")
         lines = []
         if row["hooks"]:
