@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,20 +11,28 @@ from conftest import REPO
 from textgen import long_runs, varied_texts
 
 TEXTS = varied_texts(600)
-SKIP_DIRS = {".git", ".tox", ".venv", "venv", "build", "dist", "node_modules", "__pycache__"}
+SKIP_DIRS = {"venv", "build", "dist", "node_modules", "__pycache__", "bench-data", "bench-results"}
 
 
 def repo_text_files() -> list[Path]:
+    """Every tracked text file (git ls-files), else every file outside build and work folders."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True
+        ).stdout
+        paths = [REPO / name for name in listed.decode().split("\0") if name]
+    except (OSError, subprocess.CalledProcessError):
+        paths = []
+        for root, dirs, files in os.walk(REPO):
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+            paths += [Path(root, name) for name in sorted(files)]
     found = []
-    for root, dirs, files in os.walk(REPO):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith(".mypy"))
-        for name in sorted(files):
-            path = Path(root, name)
-            try:
-                path.read_bytes().decode("utf-8")
-            except (UnicodeDecodeError, OSError):
-                continue
-            found.append(path)
+    for path in paths:
+        try:
+            path.read_bytes().decode("utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        found.append(path)
     return found
 
 
