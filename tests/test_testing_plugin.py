@@ -121,3 +121,19 @@ def test_live_checks_skip_without_tiktoken_unless_required(plugin, tmp_path):
     assert done.returncode == 1
     assert outcome(done.stdout, "engine") == "FAILED"
     assert "tiktoken is not installed" in done.stdout
+
+
+def test_every_installed_encoding_passes_when_named(tmp_path):
+    """Core's own encodings (and any other installed) pass the checks a plugin's suite gets."""
+    import llm_cost_core as lc
+
+    if not lc.list_encodings():
+        pytest.skip("no encoding installed")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "conftest.py").write_text('pytest_plugins = ["llm_cost_core.testing"]\n')
+    (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
+    names = ",".join(lc.list_encodings())
+    done = run_pytest(tmp_path, {}, f"--llm-cost-encodings={names}", "tests")
+    assert done.returncode == 0, done.stdout + done.stderr
+    for name in lc.list_encodings():
+        assert f"llm-cost-parity::round-trip[{name}] PASSED" in done.stdout
