@@ -18,7 +18,7 @@ from __future__ import annotations
 import heapq
 import operator
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import islice, pairwise
 from typing import Protocol, overload
 
@@ -48,7 +48,7 @@ class Get(Protocol):
 
 _NO_MERGE = 1 << 62  # larger than any rank
 _SHORT = 96  # pieces up to this many bytes use the list merge; longer ones the bucket merge
-_CACHE_ITEMS = 1 << 16  # pieces remembered before the cache starts afresh
+_CACHE_ITEMS = 1 << 18  # pieces remembered before a cache starts afresh (~30 MB at most)
 _CACHE_PIECE_CHARS = 64  # longer pieces are rare and big: not worth remembering
 _PROMOTE_BYTES = 1 << 16  # merge work after which a non-dict rank map is copied into a dict
 
@@ -69,6 +69,9 @@ class PurePythonBPE:
         self._get: Get = ranks.get
         self._work = 0 if not isinstance(ranks, dict) else -1  # -1: nothing left to promote
         self._cache: dict[str, list[int]] = {}
+        self._counts = _PieceCounts(self)
+        self.piece_count: Callable[[str], int] = self._counts.__getitem__
+        """The token count of one piece: a C-level look-up once the piece has been seen."""
 
     def encode(self, pieces: Iterable[str]) -> list[int]:
         out: list[int] = []
@@ -79,19 +82,13 @@ class PurePythonBPE:
         return out
 
     def count(self, pieces: Iterable[str]) -> int:
-        total = 0
-        cached = self._cache.get
-        for piece in pieces:
-            ids = cached(piece)
-            if ids is not None:
-                total += len(ids)
-            elif len(piece) > _CACHE_PIECE_CHARS:
-                data = piece.encode("utf-8")
-                self._charge(len(data))
-                total += merge_count(data, self._get)
-            else:
-                total += len(self._miss(piece))
-        return total
+        # `map` over a dict whose `__missing__` merges: no Python-level loop for seen pieces.
+        return sum(map(self.piece_count, pieces))
+
+    def _count_miss(self, piece: str) -> int:
+        data = piece.encode("utf-8")
+        self._charge(len(data))
+        return merge_count(data, self._get)
 
     def _miss(self, piece: str) -> list[int]:
         data = piece.encode("utf-8")
@@ -112,6 +109,22 @@ class PurePythonBPE:
             to_dict = getattr(self._ranks, "to_dict", None)
             ranks = to_dict() if to_dict is not None else dict(self._ranks)
             self._ranks, self._get, self._work = ranks, ranks.get, -1
+
+
+class _PieceCounts(dict[str, int]):
+    """Piece to token count, filled on first sight; bounded (it starts afresh when full)."""
+
+    def __init__(self, engine: PurePythonBPE) -> None:
+        super().__init__()
+        self._engine = engine
+
+    def __missing__(self, piece: str) -> int:
+        count = self._engine._count_miss(piece)
+        if len(piece) <= _CACHE_PIECE_CHARS:
+            if len(self) >= _CACHE_ITEMS:
+                self.clear()
+            self[piece] = count
+        return count
 
 
 def merge(piece: bytes, ranks: Ranks) -> list[int]:

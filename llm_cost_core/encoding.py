@@ -13,6 +13,7 @@ import regex
 from . import flatvocab
 from .bpe import BPEEngine
 from .scanner import Scanner
+from .segments import SegmentCounter
 from .spec import EncodingSpec, Ranks
 
 
@@ -36,6 +37,7 @@ class Encoding:
         self._ranks: Ranks | None = None
         self._bpe: BPEEngine | None = None
         self._decoder: Mapping[int, bytes] | None = None
+        self._counter: Callable[[str], int] | None = None
 
     def __repr__(self) -> str:
         return f"<Encoding {self.name!r}>"
@@ -71,8 +73,12 @@ class Encoding:
 
     def count(self, text: str) -> int:
         """`len(self.encode_ordinary(text))`, without building the list."""
-        text = _valid_unicode(text)
-        return self.bpe.count(self.scanner(text))
+        if not text.isascii():  # ASCII is valid UTF-8: skip the check's copy
+            text = _valid_unicode(text)
+        counter = self._counter
+        if counter is None:
+            counter = self._make_counter()
+        return counter(text)
 
     def encode(
         self,
@@ -155,6 +161,19 @@ class Encoding:
                 if self._decoder is None:
                     self._decoder = _decoder(ranks, self.spec.special_tokens)
         return self._decoder
+
+    def _make_counter(self) -> Callable[[str], int]:
+        """The count path: by cached segments when the scanner allows it, else piece by piece."""
+        scanner, bpe = self.scanner, self.bpe
+        with self._lock:
+            if self._counter is None:
+                if getattr(scanner, "splits_before_space", False) is True:
+                    self._counter = SegmentCounter(
+                        scanner, bpe.count, getattr(bpe, "piece_count", None)
+                    )
+                else:
+                    self._counter = lambda text: bpe.count(scanner(text))
+            return self._counter
 
     def _loaded_ranks(self) -> Ranks:
         """The verified ranks, read once: from the flat cache when the vocab allows it."""

@@ -35,7 +35,6 @@ import json
 import os
 import platform
 import random
-import re
 import shutil
 import statistics
 import subprocess
@@ -133,9 +132,9 @@ def _generated(rng: random.Random, budget: int) -> Iterator[str]:
     with open(corpus, encoding="utf-8") as handle:
         for line in handle:
             case = json.loads(line)
-            if case["encoding"] == "o200k" and case["category"] == "multilingual":
-                if len(case["text"]) >= 20 and case["text"] not in sentences:
-                    sentences.append(case["text"])
+            wanted = case["encoding"] == "o200k" and case["category"] == "multilingual"
+            if wanted and len(case["text"]) >= 20 and case["text"] not in sentences:
+                sentences.append(case["text"])
     size = 0
     while size < budget:
         sample = rng.choice(sentences)
@@ -279,7 +278,7 @@ def scenario_c(corpus: Path, runs: int, encodings: list[str]) -> list[dict]:
 
 
 def tiktoken_pipe_worker(encoding: str, threads: int, batch: int) -> None:
-    """Read JSONL on stdin; per batch: json.loads, encode_ordinary_batch, add the key, json.dumps."""
+    """JSONL from stdin to stdout; per batch: json.loads, encode_ordinary_batch, json.dumps."""
     import llm_cost_core as lc
     from llm_cost_core.reference import tiktoken_encoding
 
@@ -459,6 +458,10 @@ def machine() -> dict:
     }
 
 
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
 def markdown(result: dict) -> str:
     m = result["machine"]
     lines = [
@@ -474,26 +477,51 @@ def markdown(result: dict) -> str:
             f"({kinds}), "
             f"median of {result['count'][0]['runs']} alternating runs, CPU time of the count loop.",
             "",
-            "| encoding | llm-cost CPU s | llm-cost MB/s | tiktoken CPU s | tiktoken MB/s | ratio (tiktoken time / ours) | peak RSS ours / tiktoken | documents counted differently |",
-            "|---|---|---|---|---|---|---|---|",
+            _row(
+                "encoding",
+                "llm-cost CPU s",
+                "llm-cost MB/s",
+                "tiktoken CPU s",
+                "tiktoken MB/s",
+                "ratio (tiktoken time / ours)",
+                "peak RSS ours / tiktoken",
+                "documents counted differently",
+            ),
+            _row(*["---"] * 8),
         ]
         for row in result["count"]:
             o, t = row["ours"], row["tiktoken"]
             lines.append(
-                f"| {row['encoding']} | {o['cpu_s']:.2f} | {o['mb_per_s']:.2f} | {t['cpu_s']:.2f} | "
-                f"{t['mb_per_s']:.2f} | **{row['ratio']:.2f}** | {o['peak_rss_mb']:.0f} / "
-                f"{t['peak_rss_mb']:.0f} MB | {row['documents_with_other_counts']} |"
+                _row(
+                    row["encoding"],
+                    f"{o['cpu_s']:.2f}",
+                    f"{o['mb_per_s']:.2f}",
+                    f"{t['cpu_s']:.2f}",
+                    f"{t['mb_per_s']:.2f}",
+                    f"**{row['ratio']:.2f}**",
+                    f"{o['peak_rss_mb']:.0f} / {t['peak_rss_mb']:.0f} MB",
+                    str(row["documents_with_other_counts"]),
+                )
             )
         lines.append("")
     if "pipe" in result:
         p = result["pipe"]
         lines += [
-            f"Scenarios A and B: {p['file']}, {p['bytes'] / 1e6:.1f} MB, {p['encoding']}, median of "
-            f"{p['runs']} alternating runs, wall time of the whole process (start-up included); "
-            f"pipe outputs byte-identical across worker counts: {'yes' if p['outputs_identical'] else 'NO'}.",
+            f"Scenarios A and B: {p['file']}, {p['bytes'] / 1e6:.1f} MB, {p['encoding']}, "
+            f"median of {p['runs']} alternating runs, wall time of the whole process (start-up "
+            "included); pipe outputs byte-identical across worker counts: "
+            f"{'yes' if p['outputs_identical'] else 'NO'}.",
             "",
-            "| run | wall s | MB/s | CPU s | vs best tiktoken | scaling | peak RSS (tree / largest process) |",
-            "|---|---|---|---|---|---|---|",
+            _row(
+                "run",
+                "wall s",
+                "MB/s",
+                "CPU s",
+                "vs best tiktoken",
+                "scaling",
+                "peak RSS (tree / largest process)",
+            ),
+            _row(*["---"] * 7),
         ]
         for name, row in p["rows"].items():
             scaling = f"{row['scaling']:.2f}x" if "scaling" in row else ""

@@ -21,6 +21,24 @@ PATTERN = (
 )
 
 
+# The same pattern for stdlib `re` on ASCII text, where it splits exactly as PATTERN does
+# (tests/test_cl100k_scanner.py checks it with hypothesis): letters are A-Z and a-z, digits 0-9,
+# \s is tiktoken's White_Space in ASCII (without the \x1c-\x1f that `re`'s \s has), `$` is
+# `\Z` (end of text only, as in tiktoken), and the possessive quantifiers are plain ones, which
+# Python 3.10's `re` lacks and which change nothing here: no branch can backtrack into them.
+_WS = r"\t\n\x0b\x0c\r "
+ASCII_PATTERN = (
+    rf"""'(?i:[sdmt]|ll|ve|re)|[^\r\nA-Za-z0-9]?[A-Za-z]+|[0-9]{{1,3}}"""
+    rf"""| ?[^{_WS}A-Za-z0-9]+[\r\n]*|[{_WS}]+\Z|[{_WS}]*[\r\n]|[{_WS}]+(?![^{_WS}])|[{_WS}]"""
+)
+
+
 def make() -> Scanner:
-    """A compiled scanner, with Unicode classes pinned to tiktoken's (see core's scanner.py)."""
-    return regex_scanner(PATTERN)
+    r"""A compiled scanner, with Unicode classes pinned to tiktoken's (see core's scanner.py).
+
+    It splits before every space followed by a non-space (proved by the plugin's tests): no
+    branch takes a space except as a piece's first character or inside a whitespace run, and a
+    run followed by a non-space leaves its last space to the next piece. (`\s++$` sees the end
+    of the text, so a segment is scanned with what follows its space, as core does.)
+    """
+    return regex_scanner(PATTERN, ASCII_PATTERN, splits_before_space=True)

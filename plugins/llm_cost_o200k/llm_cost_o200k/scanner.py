@@ -28,6 +28,29 @@ PATTERN = "|".join(
 )
 
 
+# The same pattern for stdlib `re` on ASCII text, where it splits exactly as PATTERN does
+# (tests/test_o200k_scanner.py checks it with hypothesis): letters are A-Z and a-z (Lt, Lm, Lo
+# and M hold no ASCII), digits 0-9, and \s is tiktoken's White_Space in ASCII, which lacks the
+# \x1c-\x1f that `re`'s \s has.
+_WS = r"\t\n\x0b\x0c\r "
+ASCII_PATTERN = "|".join(
+    [
+        r"""[^\r\nA-Za-z0-9]?[A-Z]*[a-z]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""[^\r\nA-Za-z0-9]?[A-Z]+[a-z]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""[0-9]{1,3}""",
+        rf""" ?[^{_WS}A-Za-z0-9]+[\r\n/]*""",
+        rf"""[{_WS}]*[\r\n]+""",
+        rf"""[{_WS}]+(?![^{_WS}])""",
+        rf"""[{_WS}]+""",
+    ]
+)
+
+
 def make() -> Scanner:
-    """A compiled scanner, with Unicode classes pinned to tiktoken's (see core's scanner.py)."""
-    return regex_scanner(PATTERN)
+    """A compiled scanner, with Unicode classes pinned to tiktoken's (see core's scanner.py).
+
+    It splits before every space followed by a non-space (proved by the plugin's tests): no
+    branch takes a space except as a piece's first character or inside a whitespace run, and a
+    run followed by a non-space leaves its last space to the next piece.
+    """
+    return regex_scanner(PATTERN, ASCII_PATTERN, splits_before_space=True)
