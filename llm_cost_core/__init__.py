@@ -35,6 +35,7 @@ else:
             return Encoding
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __version__ = "0.1.0"
 
 __all__ = [

@@ -272,7 +272,12 @@ def _silence_stdout() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: runs the command and turns every failure into one line."""
-    warnings.showwarning = _one_line_warnings
+    with warnings.catch_warnings():  # the one-line format is the command's, not the caller's
+        warnings.showwarning = _one_line_warnings
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         _add_plugin_commands()
         args = sys.argv[1:] if argv is None else list(argv)
