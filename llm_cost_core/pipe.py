@@ -40,6 +40,17 @@ LineResult = tuple[bytes, int, "str | None"]
 
 
 @attrs.frozen
+class ChunkResult:
+    """A chunk's lines, counted: flat lists (cheap to pickle back from a worker), so that the
+    parent handles a chunk without a loop over its lines unless a quota or --fail-fast must
+    stop inside it."""
+
+    outputs: list[bytes]
+    tokens: list[int]
+    bad: list[tuple[int, str]]  # (offset in the chunk, reason) of each line passed through
+
+
+@attrs.frozen
 class LineCounter:
     """How to count a line; small and picklable, so that each worker builds its own."""
 
@@ -111,9 +122,21 @@ class LineProcessor:
         self.path = counter.field.split(".")
         self.usd_per_million = counter.usd_per_million
         self._encoding_json = json.dumps(self.encoding.name)
+        # One decoder for every line: json.loads with an option builds a new one per call.
+        self._decode = json.JSONDecoder(parse_constant=_no_constants).decode
 
-    def process(self, lines: Sequence[bytes], starts_source: bool) -> list[LineResult]:
-        return [self.line(line, starts_source and i == 0) for i, line in enumerate(lines)]
+    def process(self, lines: Sequence[bytes], starts_source: bool) -> ChunkResult:
+        outputs: list[bytes] = []
+        tokens: list[int] = []
+        bad: list[tuple[int, str]] = []
+        line = self.line
+        for i, text in enumerate(lines):
+            output, count, reason = line(text, starts_source and i == 0)
+            outputs.append(output)
+            tokens.append(count)
+            if reason is not None:
+                bad.append((i, reason))
+        return ChunkResult(outputs, tokens, bad)
 
     def line(self, line: bytes, first: bool = False) -> LineResult:
         """The output line for `line` (which may end with b"\\n"), its tokens, and a reason
@@ -142,8 +165,10 @@ class LineProcessor:
             raise _BadLine(f"invalid UTF-8 at byte {exc.start + 1}") from None
         if first and text.startswith(BOM):
             text = text[1:]
+        if text.startswith(BOM):  # as json.loads says it
+            raise _BadLine("not JSON: Unexpected UTF-8 BOM (decode using utf-8-sig) at column 1")
         try:
-            obj = json.loads(text, parse_constant=_no_constants)
+            obj = self._decode(text)
         except json.JSONDecodeError as exc:
             raise _BadLine(f"not JSON: {exc.msg} at column {exc.colno}") from None
         except RecursionError:
@@ -184,7 +209,7 @@ def _init_worker(counter: LineCounter) -> None:
     _processor.encoding.count("")
 
 
-def _run_chunk(lines: list[bytes], starts_source: bool) -> list[LineResult]:
+def _run_chunk(lines: list[bytes], starts_source: bool) -> ChunkResult:
     assert _processor is not None
     return _processor.process(lines, starts_source)
 
@@ -216,7 +241,7 @@ def _chunks(sources: Sequence[Source], chunk_bytes: int) -> Iterator[Chunk]:
 
 def _results(
     chunks: Iterator[Chunk], counter: LineCounter, workers: int
-) -> Generator[tuple[Chunk, list[LineResult]], None, None]:
+) -> Generator[tuple[Chunk, ChunkResult], None, None]:
     """Each chunk with its results, in input order."""
     if workers <= 1:
         processor = LineProcessor(counter)
@@ -229,7 +254,7 @@ def _results(
         initializer=_init_worker,
         initargs=(counter,),
     )
-    pending: collections.deque[tuple[Chunk, Future[list[LineResult]]]] = collections.deque()
+    pending: collections.deque[tuple[Chunk, Future[ChunkResult]]] = collections.deque()
     try:
         for chunk in chunks:
             pending.append((chunk, pool.submit(_run_chunk, chunk.lines, chunk.starts_source)))
@@ -267,36 +292,84 @@ def run_pipe(
     stats = PipeStats()
     start = time.perf_counter()
     named = len(sources) > 1
+
+    def where(chunk: Chunk, offset: int) -> str:
+        line = f"line {chunk.first_line + offset}"
+        return f"{sources[chunk.source].label}: {line}" if named else line
+
     try:
         with contextlib.closing(_results(_chunks(sources, chunk_bytes), counter, workers)) as it:
-            for chunk, results in it:
-                keep: list[bytes] = []
-                try:
-                    for offset, (output, tokens, reason) in enumerate(results):
-                        stats.lines += 1
-                        stats.bytes += len(chunk.lines[offset])
-                        if reason is not None:
-                            stats.failed += 1
-                            where = f"line {chunk.first_line + offset}"
-                            if named:
-                                where = f"{sources[chunk.source].label}: {where}"
-                            if fail_fast:
-                                stats.fail_fast = f"{where}: {reason}"
-                                return stats
-                            on_bad_line(f"{where}: {reason}")
-                        keep.append(output)
-                        stats.tokens += tokens
-                        stats.stopped_by_quota = _quota(
-                            stats, counter, max_tokens, max_cost, chunk.first_line + offset
-                        )
-                        if stats.stopped_by_quota:
-                            return stats
-                finally:
-                    out.write(b"".join(keep))
+            for chunk, result in it:
+                total = stats.tokens + sum(result.tokens)
+                after = attrs.evolve(stats, tokens=total)
+                if _quota(after, counter, max_tokens, max_cost, 0) or (fail_fast and result.bad):
+                    # A stop inside this chunk: go line by line to find where.
+                    if _stop_inside(
+                        chunk,
+                        result,
+                        stats,
+                        counter,
+                        max_tokens,
+                        max_cost,
+                        out,
+                        where,
+                        fail_fast,
+                        on_bad_line,
+                    ):
+                        return stats
+                    continue
+                # The common case, without a loop over lines: the quotas only grow with the
+                # tokens, so none is crossed inside a chunk that ends below it.
+                stats.lines += len(chunk.lines)
+                stats.bytes += sum(map(len, chunk.lines))
+                stats.tokens = total
+                stats.failed += len(result.bad)
+                for offset, reason in result.bad:
+                    on_bad_line(f"{where(chunk, offset)}: {reason}")
+                out.write(b"".join(result.outputs))
         return stats
     finally:
         out.flush()
         stats.seconds = time.perf_counter() - start
+
+
+def _stop_inside(
+    chunk: Chunk,
+    result: ChunkResult,
+    stats: PipeStats,
+    counter: LineCounter,
+    max_tokens: int | None,
+    max_cost: Decimal | None,
+    out: BinaryIO,
+    where: Callable[[Chunk, int], str],
+    fail_fast: bool,
+    on_bad_line: Callable[[str], None],
+) -> bool:
+    """Handle a chunk line by line; True when the run stops in it (after writing what goes
+    before the stop)."""
+    reasons = dict(result.bad)
+    keep: list[bytes] = []
+    try:
+        for offset, (output, tokens) in enumerate(zip(result.outputs, result.tokens, strict=True)):
+            stats.lines += 1
+            stats.bytes += len(chunk.lines[offset])
+            reason = reasons.get(offset)
+            if reason is not None:
+                stats.failed += 1
+                if fail_fast:
+                    stats.fail_fast = f"{where(chunk, offset)}: {reason}"
+                    return True
+                on_bad_line(f"{where(chunk, offset)}: {reason}")
+            keep.append(output)
+            stats.tokens += tokens
+            stats.stopped_by_quota = _quota(
+                stats, counter, max_tokens, max_cost, chunk.first_line + offset
+            )
+            if stats.stopped_by_quota:
+                return True
+        return False
+    finally:
+        out.write(b"".join(keep))
 
 
 def _quota(
