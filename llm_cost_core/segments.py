@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from itertools import accumulate, count, filterfalse, islice
+from itertools import accumulate, compress, count, filterfalse, islice
 from operator import sub
 
 _split = re.compile(r" (?=\S)").split
@@ -91,14 +91,13 @@ class SegmentCounter:
         pieces = self._scan(text)
         if not isinstance(pieces, list):
             pieces = list(pieces)
-        ends = dict(zip(accumulate(map(len, pieces)), count(1)))  # offset -> pieces before it
-        ends[0] = 0
-        try:
-            cuts = list(map(ends.__getitem__, accumulate(lengths)))
-        except KeyError:
-            raise RuntimeError("the scanner broke its splits_before_space promise") from None
+        cuts = set(accumulate(lengths))
+        starts = accumulate(map(len, pieces), initial=0)  # where each piece starts
+        firsts = list(compress(count(), map(cuts.__contains__, starts)))  # pieces after a cut
+        if len(firsts) != len(cuts):
+            raise RuntimeError("the scanner broke its splits_before_space promise")
         totals = list(accumulate(map(self._piece_count, pieces), initial=0))
-        at = [0, *map(totals.__getitem__, cuts), totals[-1]]
+        at = [0, *map(totals.__getitem__, firsts), totals[-1]]
         return list(map(sub, islice(at, 1, None), at))
 
 
