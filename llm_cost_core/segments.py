@@ -24,6 +24,7 @@ from operator import sub
 _split = re.compile(r" (?=\S)").split
 _STAND_IN = " a"  # a space followed by a non-whitespace character
 _CACHE_ITEMS = 1 << 18  # segments remembered before the map starts afresh (~30 MB at most)
+_ENDS_ITEMS = 1 << 16  # the same for the first and the last chunks of texts
 _CACHE_CHARS = 96  # longer segments are counted each time, not remembered
 
 
@@ -44,6 +45,8 @@ class SegmentCounter:
         self._pending: list[str] = []
         self._segments = _Segments(self._pending.append)
         self._lookup = self._segments.__getitem__
+        self._heads: dict[str, int] = {}  # the first chunk of a text, followed by a cut
+        self._tails: dict[str, int] = {}  # the last chunk, after a cut space, ending the text
 
     def __call__(self, text: str) -> int:
         chunks = _split(text)
@@ -52,22 +55,35 @@ class SegmentCounter:
             return self._count_pieces(self._scan(text))
         # chunks[0] starts the text, each later chunk follows a cut space, the last ends the text.
         # Known middle chunks are summed in C; unknown ones count 0 there and are queued, then
-        # counted in one scan with the first and the last chunk (see `_spans`).
+        # counted in one scan with the first and the last chunk (see `_spans`). The first and
+        # the last chunk have caches of their own, as they sit in other contexts.
         total = sum(map(self._lookup, islice(chunks, 1, n - 1))) if n > 2 else 0
+        head, tail = chunks[0], chunks[-1]
         pending = self._pending
         if not pending:
-            first, last = self._spans(" ".join((chunks[0], chunks[-1])), (len(chunks[0]),))
-            return total + first + last
+            first = self._heads.get(head)
+            last = self._tails.get(tail)
+            if first is not None and last is not None:
+                return total + first + last
         distinct = list(dict.fromkeys(pending))
         other: list[str] = []
         if not all(map(str.isascii, distinct)):  # the scanner is fastest on ASCII text alone
             other = list(filterfalse(str.isascii, distinct))
             distinct = list(filter(str.isascii, distinct))
         counts = self._spans(
-            " ".join((chunks[0], *distinct, chunks[-1])),
-            (len(chunks[0]), *map(_plus_one, map(len, distinct))),
+            " ".join((head, *distinct, tail)), (len(head), *map(_plus_one, map(len, distinct)))
         )
         total += counts[0] + counts[-1]
+        for cache, chunk, tokens in (
+            (self._heads, head, counts[0]),
+            (self._tails, tail, counts[-1]),
+        ):
+            if len(chunk) <= _CACHE_CHARS:
+                if len(cache) >= _ENDS_ITEMS:
+                    cache.clear()
+                cache[chunk] = tokens
+        if not pending:
+            return total
         found = dict(zip(distinct, islice(counts, 1, len(counts) - 1), strict=True))
         if other:
             text = " " + " ".join(other) + _STAND_IN
