@@ -76,7 +76,7 @@ BAD = [
     (b'{"text": "x", "v": NaN}\n', "not JSON: NaN is not valid JSON"),
     (b'{"text": "x", "llm_cost": 1}\n', 'already has an "llm_cost" key'),
     (b'{"text": [1, 2]}\n', "field 'text' is not a messages list: item 0 is not a message object"),
-    (b'{"text": ' + b"[" * 5000 + b"]" * 5000 + b"}\n", "not JSON that can be read: nested too"),
+    (b'{"text": ' + b"[" * 10**5 + b"]" * 10**5 + b"}\n", "not JSON that can be read: nested too"),
     (b'\xef\xbb\xbf{"text": "BOM not on the first line"}\n', "not JSON: Unexpected UTF-8 BOM"),
 ]
 
