@@ -17,6 +17,7 @@ is always correct, only a little less cacheable.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable
 from itertools import accumulate, compress, count, filterfalse, islice
 from operator import sub
@@ -42,6 +43,7 @@ class SegmentCounter:
         self._scan = scanner
         self._count_pieces = count_pieces
         self._piece_count = piece_count or (lambda piece: count_pieces((piece,)))
+        self._lock = threading.Lock()
         self._pending: list[str] = []
         self._segments = _Segments(self._pending.append)
         self._lookup = self._segments.__getitem__
@@ -49,6 +51,11 @@ class SegmentCounter:
         self._tails: dict[str, int] = {}  # the last chunk, after a cut space, ending the text
 
     def __call__(self, text: str) -> int:
+        # The queue of unknown chunks is per call: one count at a time (the GIL runs one anyway).
+        with self._lock:
+            return self._count(text)
+
+    def _count(self, text: str) -> int:
         chunks = _split(text)
         n = len(chunks)
         if n == 1:

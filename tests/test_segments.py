@@ -164,3 +164,30 @@ def test_get_encoding_counts_agree_with_encode_for_every_installed_encoding():
         enc = lc.get_encoding(name)
         for text in [*SCRIPTS.values(), *CODE]:
             assert enc.count(text) == len(enc.encode_ordinary(text))
+
+
+def test_counts_from_many_threads_at_once_are_each_right(monkeypatch):
+    """Unknown chunks are queued while a text is summed: another thread's text must not mix in."""
+    import threading
+    import time
+
+    def slow_words(text):
+        time.sleep(0.0005)  # lets the other threads run while this count is half done
+        return words(text)
+
+    monkeypatch.setattr(segments, "_CACHE_ITEMS", 16)  # keep chunks unknown, call after call
+    enc = make(Declared(slow_words))
+    texts = [" ".join(f"t{i}w{j}" for j in range(50)) for i in range(6)]
+    wrong = []
+
+    def work(text):
+        for _ in range(10):
+            if enc.count(text) != len(text):
+                wrong.append(text)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in texts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wrong == []
