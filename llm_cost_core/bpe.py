@@ -48,7 +48,8 @@ class Get(Protocol):
 
 _NO_MERGE = 1 << 62  # larger than any rank
 _SHORT = 96  # pieces up to this many bytes use the list merge; longer ones the bucket merge
-_CACHE_ITEMS = 1 << 18  # pieces remembered before a cache starts afresh (~30 MB at most)
+_CACHE_ITEMS = 1 << 16  # pieces remembered before the cache starts afresh
+_COUNT_ITEMS = 1 << 18  # the same for piece counts (a corpus of 12 MB has 96 k distinct pieces)
 _CACHE_PIECE_CHARS = 64  # longer pieces are rare and big: not worth remembering
 _PROMOTE_BYTES = 1 << 16  # merge work after which a non-dict rank map is copied into a dict
 
@@ -121,7 +122,7 @@ class _PieceCounts(dict[str, int]):
     def __missing__(self, piece: str) -> int:
         count = self._engine._count_miss(piece)
         if len(piece) <= _CACHE_PIECE_CHARS:
-            if len(self) >= _CACHE_ITEMS:
+            if len(self) >= _COUNT_ITEMS:
                 self.clear()
             self[piece] = count
         return count

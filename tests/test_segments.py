@@ -191,3 +191,15 @@ def test_counts_from_many_threads_at_once_are_each_right(monkeypatch):
     for t in threads:
         t.join()
     assert wrong == []
+
+
+def test_piece_counts_are_bounded_and_agree_with_encode(encoding, monkeypatch):
+    from llm_cost_core import bpe
+
+    monkeypatch.setattr(bpe, "_COUNT_ITEMS", 8)
+    engine = bpe.PurePythonBPE(encoding._loaded_ranks())
+    pieces = [f" word{i}x" for i in range(40)] + ["y" * 100]
+    assert engine.count(pieces) == len(engine.encode(pieces))
+    assert engine.count(pieces) == sum(len(engine.encode([p])) for p in pieces)
+    assert 0 < len(engine._counts) <= 8
+    assert "y" * 100 not in engine._counts  # long pieces are counted, not remembered
