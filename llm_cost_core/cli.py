@@ -110,7 +110,7 @@ def resolve_encoding(encoding: str | None, model: str | None) -> Any:
         if encoding:
             return reg.get_encoding(encoding)
         installed = [entry.spec.name for entry in reg.registered()]
-        if DEFAULT_ENCODING in installed or not installed:
+        if DEFAULT_ENCODING in installed or DEFAULT_ENCODING in reg.conflicts() or not installed:
             return reg.get_encoding(DEFAULT_ENCODING)
         if len(installed) == 1:
             return reg.get_encoding(installed[0])
@@ -250,7 +250,7 @@ def _one_line_warnings(message: Any, category: Any, *_: Any, **__: Any) -> None:
 def _stderr_line(text: str) -> None:
     """Write `text` as exactly one line on stderr, even if stderr itself is gone."""
     with contextlib.suppress(OSError, ValueError):
-        sys.stderr.write(" ".join(text.split()) + "\n")
+        sys.stderr.write(text.replace("\r", " ").replace("\n", " ") + "\n")
         sys.stderr.flush()
 
 
@@ -274,10 +274,16 @@ def main(argv: list[str] | None = None) -> int:
     """Console entry point: runs the command and turns every failure into one line."""
     with warnings.catch_warnings():  # the one-line format is the command's, not the caller's
         warnings.showwarning = _one_line_warnings
+        # What llm-cost says about the user's input is output, not subject to PYTHONWARNINGS.
+        for category in (UserWarning, UnicodeWarning):
+            warnings.simplefilter("always", category)
         return _run(argv)
 
 
 def _run(argv: list[str] | None) -> int:
+    if sys.stdout is None or sys.stdin is None:
+        _error(f"standard {'output' if sys.stdout is None else 'input'} is closed")
+        return EXIT_RUNTIME
     try:
         _add_plugin_commands()
         args = sys.argv[1:] if argv is None else list(argv)
@@ -300,12 +306,20 @@ def _run(argv: list[str] | None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_RUNTIME
+    except OSError as exc:  # writing the output failed: a full disk, a closed descriptor
+        _error(f"cannot write the output: {exc.strerror or exc}")
+        _silence_stdout()
+        return EXIT_RUNTIME
     except (KeyboardInterrupt, click.Abort):
         _error("interrupted")
         return 130
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_RUNTIME
     except Exception as exc:
+        pool = sys.modules.get("concurrent.futures.process")  # imported only by pipe --workers
+        if pool is not None and isinstance(exc, pool.BrokenProcessPool):
+            _error("a worker process died (out of memory?); try again with fewer --workers")
+            return EXIT_RUNTIME
         if _flag("LLM_COST_DEBUG"):
             traceback.print_exc()
         _error(
@@ -319,7 +333,9 @@ def run() -> None:
     """The `llm-cost` console script."""
     code = main()
     try:
-        sys.stdout.flush()
-    except (BrokenPipeError, ValueError):
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except (OSError, ValueError):
         _silence_stdout()
+        code = code or EXIT_RUNTIME
     sys.exit(code)

@@ -17,6 +17,7 @@ import contextlib
 import json
 import multiprocessing
 import signal
+import threading
 import time
 import warnings
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -257,15 +258,33 @@ def _results(
     pending: collections.deque[tuple[Chunk, Future[ChunkResult]]] = collections.deque()
     try:
         for chunk in chunks:
-            pending.append((chunk, pool.submit(_run_chunk, chunk.lines, chunk.starts_source)))
+            pending.append((chunk, _submit(pool, chunk)))
             if len(pending) >= workers * CHUNKS_IN_FLIGHT_PER_WORKER:
                 done, future = pending.popleft()
                 yield done, future.result()
         while pending:
             done, future = pending.popleft()
             yield done, future.result()
+    except BaseException:
+        # Ctrl-C (maybe twice) or a failure: waiting for chunks in flight can take seconds and
+        # hang on a second signal, so the workers are ended instead.
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _submit(pool: ProcessPoolExecutor, chunk: Chunk) -> Future[ChunkResult]:
+    """Submit a chunk; a worker spawned meanwhile is born ignoring Ctrl-C (the parent's to
+    handle), since an ignored signal stays ignored across exec."""
+    if threading.current_thread() is not threading.main_thread():
+        return pool.submit(_run_chunk, chunk.lines, chunk.starts_source)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return pool.submit(_run_chunk, chunk.lines, chunk.starts_source)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        signal.signal(signal.SIGINT, previous)
 
 
 def run_pipe(

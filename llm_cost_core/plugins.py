@@ -96,8 +96,8 @@ class Registry:
 
     @staticmethod
     def _info(ep: EntryPoint) -> PluginInfo:
-        dist = ep.dist.metadata["Name"] if ep.dist else ep.value
-        return PluginInfo(ep.name, dist, ep.dist.version if ep.dist else "")
+        dist = (ep.dist.metadata["Name"] or ep.dist.name or ep.value) if ep.dist else ep.value
+        return PluginInfo(ep.name, dist, (ep.dist.version or "") if ep.dist else "")
 
     def _selected(self, found: Iterable[EntryPoint]) -> Iterator[EntryPoint]:
         """The entry points LLM_COST_LOAD_PLUGINS and LLM_COST_DISABLE_PLUGINS leave in, unloaded
@@ -133,9 +133,11 @@ class Registry:
 
     def _load_entry_point(self, ep: EntryPoint) -> None:
         info = self._info(ep)
+        if self.pm.has_plugin(info.name):  # two distributions chose one entry-point name
+            info = attrs.evolve(info, name=f"{info.name}[{info.distribution}]")
         try:
             self._register(ep.load(), info)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # a plugin calling sys.exit() is a broken plugin
             if _strict():
                 raise
             self._fail(info, "failed to load", exc)
@@ -185,7 +187,7 @@ class Registry:
             kwargs = make_kwargs(info)
             try:
                 impl.function(**{name: kwargs[name] for name in impl.argnames})
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:
                 if _strict():
                     raise
                 self._fail(info, f"raised in {hook_name}", exc)
@@ -195,7 +197,7 @@ class Registry:
         for impl in reversed(getattr(self.pm.hook, hook_name).get_hookimpls()):
             try:
                 result = impl.function(**{name: kwargs[name] for name in impl.argnames})
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:
                 if _strict():
                     raise
                 self._fail(self.plugins[impl.plugin_name], f"raised in {hook_name}", exc)

@@ -105,6 +105,8 @@ def command(name: str, directory: Path) -> None:
             f"{name!r} is not a plugin name: use lower case letters and digits, words joined by "
             "hyphens (e.g. mytok, acme-v2)"
         )
+    from importlib.metadata import PackageNotFoundError, distribution
+
     from ..errors import UnknownEncodingError
     from ..plugins import registry
 
@@ -117,6 +119,14 @@ def command(name: str, directory: Path) -> None:
     else:
         raise click.UsageError(
             f"{taken.plugin.label} already provides encoding {name!r}; choose another name"
+        )
+    try:
+        installed = distribution(f"llm-cost-{name}")
+    except PackageNotFoundError:
+        pass
+    else:  # llm-cost-core above all: its scaffold would replace core itself
+        raise click.UsageError(
+            f"a distribution llm-cost-{name} {installed.version} is installed; choose another name"
         )
     target = directory / f"llm-cost-{name}"
     if target.exists():

@@ -30,7 +30,7 @@ def command(
     """Report, for each FILE (stdin when none, or -): bytes, characters, words, tokens, bytes
     per token, tokens per word, and with -m the cost of the tokens sent as input.
 
-    Words are runs of non-whitespace, as `wc -w` counts them.
+    Words are what str.split() separates: as `wc -w`, except that no-break spaces split too.
     """
     from ..cli import _error, _warn_replaced, print_table, resolve_encoding
 
