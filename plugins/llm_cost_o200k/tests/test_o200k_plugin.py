@@ -65,6 +65,8 @@ def test_models(model):
 
 def test_scanner_is_the_plugins_and_only_for_its_spec():
     scan = plugin.make_scanner(plugin.SPEC)
+    assert scan.splits_before_space is True  # proved in core's tests/test_scanner_promises.py
+    assert scan.ascii_pattern == plugin.scanner.ASCII_PATTERN
     assert scan("Hello world's  end\n\n") == ["Hello", " world's", " ", " end", "\n\n"]
     other = lc.EncodingSpec(
         name="x", pattern=".", special_tokens={}, n_vocab=1, load_ranks=dict, vocab_sha256=""
