@@ -17,6 +17,8 @@ from pathlib import Path
 import regex
 import tiktoken
 
+from llm_cost_core.scanner import _ranges as ranges
+
 CLASSES = [
     "L", "Lu", "Ll", "Lt", "Lm", "Lo", "M", "Mn", "Mc", "Me", "N", "Nd", "Nl", "No",
     "P", "S", "Z", "Zs", "Cc", "Cf",
@@ -32,16 +34,6 @@ def members(cls: str, text: str) -> list[int]:
         special_tokens={},
     )
     return sorted(ord(c) for c in bytes(probe.encode_ordinary(text)).decode("utf-8"))
-
-
-def ranges(points: list[int]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for p in points:
-        if out and out[-1][1] == p - 1:
-            out[-1] = (out[-1][0], p)
-        else:
-            out.append((p, p))
-    return out
 
 
 def _tuple(spans: list[tuple[int, int]]) -> str:
