@@ -96,9 +96,15 @@ def run_pytest(root: Path, env: dict[str, str], *args: str) -> subprocess.Comple
 TOY = """
 import llm_cost_core as lc
 
+LOADS = []  # one entry per vocab load, so tests can see that loading is lazy and done once
+
+def load_ranks():
+    LOADS.append(1)
+    return {{bytes([b]): b for b in range(256)}}
+
 SPEC = lc.EncodingSpec(
     name={name!r}, aliases={aliases!r}, pattern=r"\\S+|\\s+", special_tokens={{"<|end|>": 256}},
-    n_vocab=257, load_ranks=lambda: {{bytes([b]): b for b in range(256)}}, vocab_sha256="0" * 64,
+    n_vocab=257, load_ranks=load_ranks, vocab_sha256="0" * 64,
 )
 
 @lc.hookimpl

@@ -9,33 +9,10 @@ import warnings
 from importlib.metadata import EntryPoint
 
 import pytest
+from fakedist import TOY as TOY_PLUGIN  # one toy plugin source for every test
 
 import llm_cost_core as lc
 from llm_cost_core.plugins import PluginWarning, Registry
-
-TOY_PLUGIN = """
-import llm_cost_core as lc
-
-LOADS = []
-
-def load_ranks():
-    LOADS.append(1)
-    return {{bytes([b]): b for b in range(256)}}
-
-SPEC = lc.EncodingSpec(
-    name={name!r}, aliases={aliases!r}, pattern=r"\\S+|\\s+", special_tokens={{"<|end|>": 256}},
-    n_vocab=257, load_ranks=load_ranks, vocab_sha256="0" * 64,
-)
-
-@lc.hookimpl
-def register_encodings(register):
-    register(SPEC)
-
-@lc.hookimpl
-def register_models(register):
-    register({name!r} + "-model", {name!r})
-    register({name!r} + "-", {name!r}, prefix=True)
-"""
 
 
 @pytest.fixture
