@@ -95,8 +95,14 @@ def encoding_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-def resolve_encoding(encoding: str | None, model: str | None) -> Any:
-    """The Encoding the user asked for, or a one-line usage error."""
+def resolve_encoding(
+    encoding: str | None, model: str | None, prices_file: str | None = None
+) -> Any:
+    """The Encoding the user asked for, or a one-line usage error.
+
+    A model is resolved as every command resolves it (commands._common.resolve_model): a
+    plugin's mapping, else the encoding its price names, the user's price file (`prices_file`,
+    else $LLM_COST_PRICES) included; that file is read only when a model is given."""
     from .plugins import registry
 
     if encoding and model:
@@ -106,7 +112,9 @@ def resolve_encoding(encoding: str | None, model: str | None) -> Any:
         encoding = os.environ.get("LLM_COST_ENCODING") or None
     try:
         if model:
-            return reg.encoding_for_model(model)
+            from .commands._common import load_table, resolve_model
+
+            return resolve_model(model, load_table(prices_file))[0]
         if encoding:
             return reg.get_encoding(encoding)
         installed = [entry.spec.name for entry in reg.registered()]
@@ -135,12 +143,20 @@ def _warn_replaced(label: str, replaced: int) -> None:
 @encoding_options
 @click.option("--text", "texts", multiple=True, metavar="TEXT", help="Count this text instead.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@click.option(
+    "--prices",
+    "prices_file",
+    metavar="FILE",
+    help="A JSON price table whose models -m can name too, as for `llm-cost estimate` "
+    "(env LLM_COST_PRICES).",
+)
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
 def count(
     encoding: str | None,
     model: str | None,
     texts: tuple[str, ...],
     as_json: bool,
+    prices_file: str | None,
     files: tuple[str, ...],
 ) -> None:
     """Count the tokens of FILEs (stdin when none, or -), or of --text.
@@ -150,7 +166,7 @@ def count(
     """
     if texts and files:
         raise click.UsageError("give FILEs or --text, not both")
-    enc = resolve_encoding(encoding, model)
+    enc = resolve_encoding(encoding, model, prices_file)
     labels = [f"--text {i + 1}" for i in range(len(texts))] or list(files) or [STDIN]
     rows: list[dict[str, Any]] = []
     if texts:
