@@ -12,15 +12,18 @@ import os
 import sys
 import traceback
 import warnings
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
 from ._env import flag as _flag
 from .errors import LLMCostError, UnknownEncodingError, UnknownModelError
-from .inputs import STDIN, decode_utf8, read_text
+from .inputs import STDIN, TextStream, decode_utf8
+
+if TYPE_CHECKING:
+    from .encoding import Encoding
 
 DEFAULT_ENCODING = "o200k"
 EXIT_RUNTIME, EXIT_USAGE, EXIT_QUOTA = 1, 2, 3
@@ -170,11 +173,11 @@ def count(
     labels = [f"--text {i + 1}" for i in range(len(texts))] or list(files) or [STDIN]
     rows: list[dict[str, Any]] = []
     if texts:
-        named: Iterable[tuple[str, str]] = zip(labels, map(_checked_text, texts), strict=True)
+        for label, text in zip(labels, map(_checked_text, texts), strict=True):
+            rows.append({"input": label, "tokens": enc.count(text)})
     else:
-        named = _read_files(labels, single=len(labels) == 1)
-    for label, text in named:
-        rows.append({"input": "<stdin>" if label == STDIN else label, "tokens": enc.count(text)})
+        for label, tokens in _count_files(enc, labels, single=len(labels) == 1):
+            rows.append({"input": "<stdin>" if label == STDIN else label, "tokens": tokens})
     total = sum(row["tokens"] for row in rows)
     if as_json:
         out: dict[str, Any] = {"encoding": enc.name, "tokens": total}
@@ -200,19 +203,21 @@ def _checked_text(text: str) -> str:
     return checked
 
 
-def _read_files(paths: list[str], single: bool) -> Iterator[tuple[str, str]]:
-    """Each file's text, one at a time; an unreadable one among several is reported and skipped
-    (the exit code then says so), a single one is the error."""
+def _count_files(enc: Encoding, paths: list[str], single: bool) -> Iterator[tuple[str, int]]:
+    """Each file's tokens, read a block at a time (bounded memory, whatever the size); an
+    unreadable one among several is reported and skipped (the exit code then says so), a
+    single one is the error."""
     for path in paths:
         try:
-            got = read_text(path)
+            with TextStream(path) as stream:
+                tokens = enc.count_stream(stream)
         except LLMCostError as exc:
             if single:
                 raise click.ClickException(str(exc)) from None
             _error(str(exc))
             continue
-        _warn_replaced(got.label, got.replaced_bytes)
-        yield path, got.text
+        _warn_replaced(stream.label, stream.replaced_bytes)
+        yield path, tokens
 
 
 @cli.command()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Literal
 
@@ -13,7 +13,7 @@ import regex
 from . import flatvocab
 from .bpe import BPEEngine
 from .scanner import Scanner
-from .segments import SegmentCounter
+from .segments import SegmentCounter, cut_windows
 from .spec import EncodingSpec, Ranks
 
 
@@ -79,6 +79,18 @@ class Encoding:
         if counter is None:
             counter = self._make_counter()
         return counter(text)
+
+    def count_stream(self, blocks: Iterable[str]) -> int:
+        """`count("".join(blocks))` for text that arrives in blocks, such as a file read a
+        megabyte at a time. When the scanner splits before spaces the blocks are counted as
+        they come, in memory bounded by about a megabyte of text; otherwise they are joined."""
+        counter = self._counter
+        if counter is None:
+            counter = self._make_counter()
+        if isinstance(counter, SegmentCounter):
+            # Windows end just before a space, so no surrogate pair straddles two of them.
+            return counter.count_windows(map(_checked_window, cut_windows(blocks)))
+        return self.count("".join(blocks))
 
     def encode(
         self,
@@ -190,6 +202,10 @@ def _decoder(ranks: Ranks, special_tokens: Mapping[str, int]) -> dict[int, bytes
     decoder = {rank: token for token, rank in items}
     decoder.update((rank, text.encode()) for text, rank in special_tokens.items())
     return decoder
+
+
+def _checked_window(text: str) -> str:
+    return text if text.isascii() else _valid_unicode(text)
 
 
 def _valid_unicode(text: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from types import TracebackType
 from typing import BinaryIO
 
 import attrs
@@ -11,6 +13,7 @@ import attrs
 from .errors import InputError
 
 STDIN = "-"
+BLOCK = 1 << 20  # bytes read at a time by `TextStream`
 
 
 @attrs.frozen
@@ -63,3 +66,68 @@ def read_text(path: str, stdin: BinaryIO | None = None) -> InputText:
     text, replaced = decode_utf8(data)
     label = "<stdin>" if path == STDIN else path
     return InputText(label, text, replaced, len(data))
+
+
+class TextStream:
+    """The text of one input, read and decoded a block at a time as it is iterated (once), so a
+    file of any size is counted in bounded memory. Invalid UTF-8 is replaced exactly as
+    `decode_utf8` does on the whole; `replaced_bytes` and `size` are final once iterated."""
+
+    def __init__(self, path: str, stdin: BinaryIO | None = None) -> None:
+        self.label = "<stdin>" if path == STDIN else path
+        self.replaced_bytes = 0
+        self.size = 0
+        if path == STDIN:
+            self._handle = stdin if stdin is not None else sys.stdin.buffer
+            self._owned = False
+            return
+        if os.path.isdir(path):
+            raise InputError(f"{path}: is a directory; name the files in it (e.g. {path}/*.txt)")
+        try:
+            self._handle = open(path, "rb")  # noqa: SIM115 (closed by __exit__)
+        except OSError as exc:
+            raise InputError(f"{path}: {exc.strerror or exc}") from None
+        self._owned = True
+
+    def __enter__(self) -> TextStream:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._owned:
+            self._handle.close()
+
+    def __iter__(self) -> Iterator[str]:
+        pending = b""
+        while True:
+            try:
+                data = self._handle.read(BLOCK)
+            except OSError as exc:
+                where = "standard input" if not self._owned else self.label
+                raise InputError(f"cannot read {where}: {exc.strerror or exc}") from None
+            if not data:
+                break
+            self.size += len(data)
+            if pending:
+                data = pending + data
+            end = _decodable_end(data)
+            pending = data[end:]
+            yield self._decode(data[:end])
+        if pending:
+            yield self._decode(pending)
+
+    def _decode(self, data: bytes) -> str:
+        text, replaced = decode_utf8(data)
+        self.replaced_bytes += replaced
+        return text
+
+
+def _decodable_end(data: bytes) -> int:
+    """Where `data` can be cut so that both sides decode as they would together: before a byte
+    that is not a continuation byte (no sequence, valid or not, runs on past one), or after four
+    continuation bytes in a row (no sequence is that long, so the last is a stray byte alone)."""
+    for i in range(len(data) - 1, max(len(data) - 5, -1), -1):
+        if not 0x80 <= data[i] <= 0xBF:
+            return i
+    return len(data) if len(data) >= 4 else 0

@@ -12,21 +12,27 @@ the work into C-level look-ups: `sum(map(counts.__getitem__, segments))`.
 The cut is `re.split(" (?=\\S)")`. Python's `\\S` excludes every Unicode White_Space character
 and also \\x1c-\\x1f (which tiktoken's `\\s` does not hold): cutting at fewer spaces than allowed
 is always correct, only a little less cacheable.
+
+The same promise bounds memory: a long text, or a stream of blocks (`cut_windows`), is counted
+window by window, each window ending just before a cut, so no list of chunks ever spans more
+than one window (a 100 MB text would otherwise make about 17 M chunk strings at once).
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate, compress, count, filterfalse, islice
 from operator import sub
 
-_split = re.compile(r" (?=\S)").split
+_CUT = re.compile(r" (?=\S)")
+_split = _CUT.split
 _STAND_IN = " a"  # a space followed by a non-whitespace character
 _CACHE_ITEMS = 1 << 18  # segments remembered before the map starts afresh (~30 MB at most)
 _ENDS_ITEMS = 1 << 16  # the same for the first and the last chunks of texts
 _CACHE_CHARS = 96  # longer segments are counted each time, not remembered
+WINDOW = 1 << 20  # characters counted in one go; longer texts are cut into windows at cuts
 
 
 class SegmentCounter:
@@ -51,9 +57,25 @@ class SegmentCounter:
         self._tails: dict[str, int] = {}  # the last chunk, after a cut space, ending the text
 
     def __call__(self, text: str) -> int:
+        if len(text) > WINDOW:
+            return self.count_windows(cut_windows((text,)))
         # The queue of unknown chunks is per call: one count at a time (the GIL runs one anyway).
         with self._lock:
             return self._count(text)
+
+    def count_windows(self, windows: Iterable[str]) -> int:
+        """The tokens of the windows' concatenation, where every window but the last ends just
+        before a cut (as `cut_windows` makes them). By the promise, a window followed by a cut
+        counts as the window followed by the stand-in, minus the stand-in's own tokens."""
+        total = 0
+        ahead = iter(windows)
+        window = next(ahead, "")
+        for following in ahead:  # the lock is taken per window: a stream may be slow to come
+            with self._lock:
+                total += self._count(window + _STAND_IN) - self._count(_STAND_IN)
+            window = following
+        with self._lock:
+            return total + self._count(window)
 
     def _count(self, text: str) -> int:
         chunks = _split(text)
@@ -122,6 +144,37 @@ class SegmentCounter:
         totals = list(accumulate(map(self._piece_count, pieces), initial=0))
         at = [0, *map(totals.__getitem__, firsts), totals[-1]]
         return list(map(sub, islice(at, 1, None), at))
+
+
+def cut_windows(blocks: Iterable[str], size: int | None = None) -> Iterator[str]:
+    """The text of `blocks`, concatenated, again as windows of at least `size` (by default
+    `WINDOW`) characters (the last may be shorter) that end just before a cut: a space followed by a non-whitespace
+    character. Text with no cut in it stays whole, however long; blocks are joined only once a
+    cut is in reach, so a long stretch without one is not copied over and over."""
+    if size is None:
+        size = WINDOW
+    buffer = ""  # held text, joined
+    parts: list[str] = []  # held blocks after `buffer`, not joined yet
+    held = 0
+    last = ""  # the last character held: a cut may straddle two blocks
+    for block in blocks:
+        if not block:
+            continue
+        probe = last + block if last else block
+        last = block[-1]
+        parts.append(block)
+        held += len(block)
+        if held <= size or _CUT.search(probe) is None:
+            continue
+        buffer = "".join((buffer, *parts)) if buffer or len(parts) > 1 else parts[0]
+        parts.clear()
+        start = 0
+        while (found := _CUT.search(buffer, start + size)) is not None:
+            yield buffer[start : found.start()]
+            start = found.start()
+        buffer = buffer[start:]
+        held = len(buffer)
+    yield "".join((buffer, *parts))
 
 
 class _Segments(dict[str, int]):

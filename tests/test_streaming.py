@@ -1,0 +1,157 @@
+"""Counting in bounded memory: long texts in windows, files and stdin a block at a time."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from conftest import cached_reference
+from hypothesis import given
+from hypothesis import strategies as st
+from test_segments import Declared, make, words
+
+import llm_cost_core as lc
+from llm_cost_core import inputs, segments
+from llm_cost_core.cli import main
+from llm_cost_core.errors import InputError
+from llm_cost_core.inputs import TextStream, decode_utf8
+from llm_cost_core.segments import cut_windows
+
+# Characters that make cuts, break them (whitespace after a space) or straddle them (pairs).
+PARTS = [" ", "  ", " \n", "\n", "\t", "\r\n", "\x1c", "\u3000", "\xa0", "a", "Hello", "'s", "1",
+         "234", "é", "日本", "😀", "\u200d", ".", "/", "\ud83d", "\ude00"]  # fmt: skip
+TEXT = st.lists(st.sampled_from(PARTS), max_size=60).map("".join)
+
+
+def split_at(text: str, cuts: list[int]) -> list[str]:
+    bounds = [0, *sorted(c % (len(text) + 1) for c in cuts), len(text)]
+    return [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+CUTS = st.lists(st.integers(0, 10_000), max_size=8)
+
+
+@given(text=TEXT, cuts=CUTS, size=st.integers(1, 30))
+def test_windows_rebuild_the_text_and_end_just_before_a_cut(text, cuts, size):
+    windows = list(cut_windows(split_at(text, cuts), size))
+    assert "".join(windows) == text
+    end = 0
+    for window in windows[:-1]:
+        end += len(window)
+        assert len(window) >= size
+        assert re.match(r" \S", text[end : end + 2])  # a space, then a non-space: a cut
+
+
+def test_a_text_without_a_cut_is_one_window():
+    text = "x" * 50 + "  \n" * 20 + "y" * 50
+    assert list(cut_windows([text[i : i + 7] for i in range(0, len(text), 7)], 5)) == [text]
+    assert list(cut_windows([])) == [""]
+
+
+@given(text=TEXT, cuts=CUTS, window=st.integers(1, 30))
+def test_stream_and_windowed_counts_are_tiktokens(encoding_name, text, cuts, window):
+    enc = lc.get_encoding(encoding_name)
+    want = len(enc.encode_ordinary(text))
+    ref = cached_reference(encoding_name)
+    if ref is not None:
+        assert want == len(ref.encode_ordinary(text))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(segments, "WINDOW", window)
+        assert enc.count_stream(split_at(text, cuts)) == want
+        assert enc.count(text) == want  # longer than the window: counted in windows
+
+
+def test_a_long_text_is_scanned_a_window_at_a_time(monkeypatch):
+    """No scan, so no list of chunks or pieces, covers much more than a window."""
+    monkeypatch.setattr(segments, "WINDOW", 64)
+    seen: list[int] = []
+
+    def scan(text):
+        seen.append(len(text))
+        return words(text)
+
+    enc = make(Declared(scan))
+    text = " ".join(f"w{i}\n" if i % 7 == 0 else f"w{i}" for i in range(5_000))
+    assert enc.count(text) == len(text.encode())
+    assert enc.count_stream(text[i : i + 100] for i in range(0, len(text), 100)) == len(text)
+    assert max(seen) < 64 * 3
+
+
+class Pieces:
+    """An engine where every piece is one token: counts show where the scanner cut."""
+
+    def count(self, pieces):
+        return len(list(pieces))
+
+    def encode(self, pieces):
+        return list(range(len(list(pieces))))
+
+
+def test_a_window_is_counted_as_followed_by_its_cut_not_by_the_end():
+    """`x+$` makes a run of x one piece at the very end and single pieces elsewhere, as cl100k's
+    `\\s++$` does with whitespace: a window must not be counted as if the text ended there."""
+    scan = re.compile(r"x+$|x| ?[^\sx]+|\s+?(?=\s)|\s+").findall
+    enc = make(Declared(scan))
+    enc._make_bpe = lambda spec, ranks: Pieces()
+    text = "xxxx b xxxx c xxxx"
+    want = len(scan(text))
+    assert scan(text)[:4] == ["x"] * 4 and scan("xxxx") == ["xxxx"]  # followed by a cut, or not
+    assert enc.count_stream(text[i : i + 3] for i in range(0, len(text), 3)) == want
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(segments, "WINDOW", 3)
+        assert enc.count(text) == want
+
+
+def test_without_the_promise_a_stream_is_joined_and_counted_whole():
+    enc = make(words)
+    blocks = ["a b", "c ", " d", ""]
+    assert enc.count_stream(blocks) == len("".join(blocks))
+
+
+# -- reading a block at a time ----------------------------------------------------------------
+
+BYTES = st.lists(
+    st.sampled_from([b"a", b" ", b"\xc3\xa9", b"\xe4\xb8\xad", b"\xf0\x9f\x98\x80", b"\x80",
+                     b"\xbf", b"\xc3", b"\xe4\xb8", b"\xf0\x9f", b"\xff", b"\xef\xbf\xbd",
+                     b"\xed\xa0\x80", b"\xf4\x90\x80\x80"]),  # fmt: skip
+    max_size=40,
+).map(b"".join)
+
+
+@given(data=st.one_of(BYTES, st.binary(max_size=60)), block=st.integers(1, 9))
+def test_a_stream_decodes_as_the_whole_does(data, block):
+    stream = TextStream("-", io.BytesIO(data))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(inputs, "BLOCK", block)
+        text = "".join(stream)
+    assert (text, stream.replaced_bytes) == decode_utf8(data)
+    assert stream.size == len(data)
+
+
+def test_stream_errors_are_one_line(tmp_path):
+    with pytest.raises(InputError, match="is a directory"):
+        TextStream(str(tmp_path))
+    with pytest.raises(InputError, match="No such file"):
+        TextStream(str(tmp_path / "missing.txt"))
+
+    class Broken(io.RawIOBase):
+        def read(self, size=-1):
+            raise OSError(5, "Input/output error")
+
+    with pytest.raises(InputError, match="cannot read standard input: Input/output error"):
+        "".join(TextStream("-", Broken()))
+
+
+def test_a_file_over_many_blocks_counts_as_a_whole(encoding_name, tmp_path, capsys, monkeypatch):
+    data = ("héllo wörld 日本語 😀 " * 50).encode() + b"\xe4\xb8 tail \xff" + b"x \n y " * 40
+    path = tmp_path / "big.txt"
+    path.write_bytes(data)
+    text, replaced = decode_utf8(data)
+    want = lc.get_encoding(encoding_name).count(text)
+    monkeypatch.setattr(inputs, "BLOCK", 7)
+    monkeypatch.setattr(segments, "WINDOW", 50)
+    assert main(["-e", encoding_name, str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert out == f"{want}\n"
+    assert f"{replaced} invalid UTF-8 bytes replaced" in err
