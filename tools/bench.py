@@ -219,6 +219,9 @@ def count_worker(engine: str, encoding: str, corpus: str) -> None:
 
         def count(text: str) -> int:
             return len(tk.encode_ordinary(text))
+    elif engine == "merge-free":
+        count = _merge_free(enc, texts).count
+        count("")
     else:
         enc.count("")  # loads the vocab; caches stay empty
         count = enc.count
@@ -236,13 +239,44 @@ def count_worker(engine: str, encoding: str, corpus: str) -> None:
     print(json.dumps({**result, "rss_mb": rss}))
 
 
-def scenario_c(corpus: Path, runs: int, encodings: list[str]) -> list[dict]:
+def _merge_free(enc, texts: list[str]):
+    """A bound, not a result: a fresh Encoding like `enc` whose engine knows beforehand (untimed)
+    the token count of every piece in `texts`, so its count does everything ours does (cutting,
+    look-ups, scanning the first-seen chunks, attributing their pieces) except merging."""
+    from llm_cost_core.encoding import Encoding
+
+    real = enc.bpe
+    known: dict[str, int] = {}
+    for text in texts:
+        for piece in enc.scanner(text):
+            if piece not in known:
+                known[piece] = real.count((piece,))
+
+    class Known(dict):
+        def __missing__(self, piece: str) -> int:  # the stand-in's pieces, say
+            return real.count((piece,))
+
+    class MergeFree:
+        def __init__(self) -> None:
+            self.piece_count = Known(known).__getitem__
+
+        def count(self, pieces) -> int:
+            return sum(map(self.piece_count, pieces))
+
+        def encode(self, pieces) -> list[int]:
+            return real.encode(pieces)
+
+    scanner = enc.scanner
+    return Encoding(enc.spec, lambda spec: scanner, lambda spec, ranks: MergeFree())
+
+
+def scenario_c(corpus: Path, runs: int, encodings: list[str], bound: bool = True) -> list[dict]:
     samples: dict[tuple[str, str], list[dict]] = {}
     for run in range(runs):
         for encoding in encodings:
             # Alternate who goes first, so that a slow patch of the machine hits both.
             order = ("ours", "tiktoken") if run % 2 == 0 else ("tiktoken", "ours")
-            for engine in order:
+            for engine in (*order, "merge-free") if bound else order:
                 done = subprocess.run(
                     [sys.executable, __file__, "_count", engine, encoding, str(corpus)],
                     capture_output=True,
@@ -276,6 +310,13 @@ def scenario_c(corpus: Path, runs: int, encodings: list[str]) -> list[dict]:
                 "tokens": sum(results[0]["counts"]),
             }
         row["ratio"] = row["tiktoken"]["cpu_s"] / row["ours"]["cpu_s"]
+        if bound:
+            free = samples[(encoding, "merge-free")]
+            row["merge_free"] = {"cpu_s": statistics.median(r["cpu"] for r in free)}
+            row["merge_free"]["ratio"] = row["tiktoken"]["cpu_s"] / row["merge_free"]["cpu_s"]
+            mismatched += sum(
+                a != b for a, b in zip(free[0]["counts"], theirs[0]["counts"], strict=True)
+            )
         row["documents_with_other_counts"] = mismatched
         rows.append(row)
     return rows
@@ -516,6 +557,21 @@ def markdown(result: dict) -> str:
                 )
             )
         lines.append("")
+        if all("merge_free" in row for row in result["count"]):
+            lines += [
+                "A bound, not a result: the same cold count with every merge it needs done "
+                "beforehand, untimed (cutting, look-ups, scanning and attributing the first-seen "
+                "chunks still timed).",
+                "",
+                _row("encoding", "merge-free CPU s", "ratio (tiktoken time / merge-free)"),
+                _row(*["---"] * 3),
+            ]
+            for row in result["count"]:
+                free = row["merge_free"]
+                lines.append(
+                    _row(row["encoding"], f"{free['cpu_s']:.2f}", f"**{free['ratio']:.2f}**")
+                )
+            lines.append("")
     if "pipe" in result:
         p = result["pipe"]
         lines += [
@@ -564,6 +620,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the inputs")
     parser.add_argument("--threads", type=int, nargs="+", help="tiktoken thread counts to try")
     parser.add_argument("--out", type=Path, default=RESULTS / "bench")
+    parser.add_argument(
+        "--no-bound", dest="bound", action="store_false", help="skip the merge-free bound in C"
+    )
     args = parser.parse_args(argv)
     cores = os.cpu_count() or 1
     result: dict = {"machine": machine(), "commands": " ".join(["python", "tools/bench.py", *argv])}
@@ -573,7 +632,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"building {corpus} ...", file=sys.stderr)
             build_corpus(corpus, args.corpus_mb)
         result["corpus"] = corpus_summary(corpus)
-        result["count"] = scenario_c(corpus, args.runs, args.encodings)
+        result["count"] = scenario_c(corpus, args.runs, args.encodings, args.bound)
     scenarios = args.scenarios.upper()
     if "A" in scenarios or "B" in scenarios:
         jsonl = DATA / f"pipe-{args.jsonl_mb:g}mb.jsonl"
