@@ -1,6 +1,6 @@
 """Throughput benchmark: llm-cost against tiktoken 0.14 in the same run, on this machine.
 
-    python tools/bench.py                          # build inputs if missing, run C, A and B
+    python tools/bench.py                          # build inputs if missing, run C, A, B and F
     python tools/bench.py --scenarios C --runs 5   # only the count scenario
     python tools/bench.py --corpus-mb 12 --jsonl-mb 100 --runs 3
 
@@ -17,6 +17,15 @@ Scenario A: `llm-cost pipe -m gpt-4o` with one worker over a JSONL file of disti
 side with a tiktoken script doing the same job (json.loads, `encode_ordinary_batch` at each thread
 count tried, json.dumps) whose best thread count is the baseline. Wall time of the whole process,
 start-up included, for both; the pipe's outputs must be byte-identical across worker counts.
+
+Scenario F (one big file): `llm-cost -e ENC < FILE` on a 100 MB text file (the corpus's
+documents, repeated: the repeats favour caches, so this scenario is about memory and the
+command-line path, not cold speed) against a tiktoken script that reads standard input and
+prints `len(encode_ordinary(text))`. Wall time and peak RSS of the whole process; the counts
+must agree.
+
+Scenario C also times a bound, not a result: a fresh process whose merges were all done
+beforehand (untimed), to show what the rest of a cold count costs (`--no-bound` skips it).
 
 Every configuration runs `--runs` times, alternating (ours, theirs, ours, ...), and the median is
 reported: the machine is shared, so single timings are noisy, and the ratios measured in the same
@@ -354,6 +363,17 @@ def tiktoken_pipe_worker(encoding: str, threads: int, batch: int) -> None:
     out.flush()
 
 
+def tiktoken_file_worker(encoding: str) -> None:
+    """Count standard input as one text, as a script using tiktoken would: read, decode, encode."""
+    import llm_cost_core as lc
+    from llm_cost_core.reference import tiktoken_encoding
+
+    tk = tiktoken_encoding(lc.get_encoding(encoding))
+    assert tk is not None
+    text = sys.stdin.buffer.read().decode("utf-8", "replace")
+    print(len(tk.encode_ordinary(text)))
+
+
 class TreeRss:
     """Peak of the summed RSS of a process and its descendants, sampled every 50 ms."""
 
@@ -479,6 +499,56 @@ def scenario_ab(
     }
 
 
+# -- Scenario F: one big file through the command line -------------------------------------------
+
+
+def build_file(path: Path, corpus: Path, megabytes: float) -> None:
+    """The corpus's documents one after another, repeated until the file has `megabytes`."""
+    texts = [doc["text"] for doc in read_corpus(corpus)]
+    budget, size = int(megabytes * 1e6), 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as out:
+        while size < budget:
+            for text in texts:
+                out.write(text + "\n")
+                size += len(text.encode()) + 1
+                if size >= budget:
+                    break
+
+
+def scenario_f(path: Path, runs: int, encodings: list[str]) -> dict:
+    out = DATA / "bench-file-out.txt"
+    rows: dict[str, dict] = {}
+    for encoding in encodings:
+        configs = [
+            (f"llm-cost -e {encoding} < FILE", [LLM_COST, "-e", encoding]),
+            (
+                f"tiktoken script, {encoding}",
+                [sys.executable, __file__, "_tiktoken_file", encoding],
+            ),
+        ]
+        samples: dict[str, list[dict]] = {name: [] for name, _ in configs}
+        answers: dict[str, set[str]] = {name: set() for name, _ in configs}
+        for run in range(runs):
+            for name, argv in configs if run % 2 == 0 else configs[::-1]:
+                result = timed_process(argv, path, out)
+                answers[name].add(out.read_text().strip())
+                samples[name].append(result)
+                print(f"  F run {run + 1} {name}: {result['wall']:.2f} s", file=sys.stderr)
+        ours, theirs = (name for name, _ in configs)
+        for name, results in samples.items():
+            rows[name] = {
+                "wall_s": statistics.median(r["wall"] for r in results),
+                "cpu_s": statistics.median(r["cpu"] for r in results),
+                "peak_rss_mb": max(r["max_process_rss_mb"] for r in results),
+                "tokens": sorted(answers[name]),
+            }
+        rows[ours]["ratio"] = rows[theirs]["wall_s"] / rows[ours]["wall_s"]
+        rows[ours]["same_count"] = answers[ours] == answers[theirs] and len(answers[ours]) == 1
+    return {"file": str(path.relative_to(REPO)), "bytes": path.stat().st_size, "runs": runs,
+            "rows": rows}  # fmt: skip
+
+
 # -- report ----------------------------------------------------------------------------------------
 
 
@@ -599,6 +669,29 @@ def markdown(result: dict) -> str:
                 f"{row['peak_process_rss_mb']:.0f} MB |"
             )
         lines.append("")
+    if "file" in result:
+        f = result["file"]
+        lines += [
+            f"Scenario F: {f['file']}, {f['bytes'] / 1e6:.1f} MB (the corpus's documents, "
+            "repeated), counted as one input from standard input; median of "
+            f"{f['runs']} alternating runs, wall time of the whole process.",
+            "",
+            _row("run", "wall s", "CPU s", "peak RSS", "ratio (tiktoken time / ours)", "tokens"),
+            _row(*["---"] * 6),
+        ]
+        for name, row in f["rows"].items():
+            ratio = f"**{row['ratio']:.2f}**" if "ratio" in row else ""
+            lines.append(
+                _row(
+                    name,
+                    f"{row['wall_s']:.2f}",
+                    f"{row['cpu_s']:.2f}",
+                    f"{row['peak_rss_mb']:.0f} MB",
+                    ratio,
+                    ", ".join(row["tokens"]),
+                )
+            )
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -607,16 +700,20 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["_count"]:
         count_worker(*argv[1:4])
         return 0
+    if argv[:1] == ["_tiktoken_file"]:
+        tiktoken_file_worker(argv[1])
+        return 0
     if argv[:1] == ["_tiktoken_pipe"]:
         tiktoken_pipe_worker(argv[1], int(argv[2]), 2048)
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenarios", default="CAB", help="any of C, A, B (default CAB)")
+    parser.add_argument("--scenarios", default="CABF", help="any of C, A, B, F (default CABF)")
     parser.add_argument("--runs", type=int, default=3, help="alternating runs per configuration")
     parser.add_argument("--encodings", nargs="+", default=list(ENCODINGS), help="for Scenario C")
     parser.add_argument("--pipe-encoding", default="o200k", choices=ENCODINGS)
     parser.add_argument("--corpus-mb", type=float, default=12.0)
     parser.add_argument("--jsonl-mb", type=float, default=100.0)
+    parser.add_argument("--file-mb", type=float, default=100.0, help="for Scenario F")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the inputs")
     parser.add_argument("--threads", type=int, nargs="+", help="tiktoken thread counts to try")
     parser.add_argument("--out", type=Path, default=RESULTS / "bench")
@@ -634,6 +731,14 @@ def main(argv: list[str] | None = None) -> int:
         result["corpus"] = corpus_summary(corpus)
         result["count"] = scenario_c(corpus, args.runs, args.encodings, args.bound)
     scenarios = args.scenarios.upper()
+    if "F" in scenarios:
+        corpus = DATA / f"corpus-v{CORPUS_VERSION}-{args.corpus_mb:g}mb.jsonl"
+        big = DATA / f"file-{args.file_mb:g}mb.txt"
+        if args.rebuild or not corpus.exists():
+            build_corpus(corpus, args.corpus_mb)
+        if args.rebuild or not big.exists():
+            build_file(big, corpus, args.file_mb)
+        result["file"] = scenario_f(big, args.runs, args.encodings)
     if "A" in scenarios or "B" in scenarios:
         jsonl = DATA / f"pipe-{args.jsonl_mb:g}mb.jsonl"
         if args.rebuild or not jsonl.exists():
@@ -663,6 +768,9 @@ def main(argv: list[str] | None = None) -> int:
     print(table)
     ok = all(row["documents_with_other_counts"] == 0 for row in result.get("count", []))
     ok = ok and result.get("pipe", {}).get("outputs_identical", True)
+    ok = ok and all(
+        r.get("same_count", True) for r in result.get("file", {}).get("rows", {}).values()
+    )
     return 0 if ok else 1
 
 
