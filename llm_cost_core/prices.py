@@ -1,7 +1,9 @@
 """Model prices: exact money, core's embedded table, and users' own price files.
 
 Money is `Decimal` throughout, never float: a price is USD per 1M tokens, a cost is
-`tokens * price / 1_000_000`, which `Decimal` computes exactly, and it is printed exactly.
+`tokens * price / 1_000_000`, computed exactly in a context of its own (`_EXACT`, never the
+caller's, whose default keeps 28 significant digits and rounds the rest away silently), and it is
+printed exactly.
 
 The encoding a price names is data, not code: core learns from it which plugin would count a
 model that no installed plugin maps, so that it can say what to install.
@@ -10,11 +12,12 @@ model that no installed plugin maps, so that it can say what to install.
 from __future__ import annotations
 
 import datetime
+import decimal
 import json
 import os
 import re
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from importlib.resources import files
 from typing import Any
 
@@ -29,6 +32,23 @@ PRICE_FIELDS = ("model", "encoding", "input", "cached_input", "output", "source"
 # A dated snapshot (`gpt-4o-2024-08-06`, `gpt-4-0613`) is priced like its model when it has no
 # price of its own; nothing else is guessed (`o3-mini` is not `o3`).
 _SNAPSHOT = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{4})$")
+# A price written as text is a JSON number without its sign: ASCII digits, an optional fraction
+# and exponent. Decimal() reads more (`1_000`, `+5`, ` 5`, `.5`, digits of any script), none
+# of which a price file should mean.
+_PRICE_TEXT = re.compile(r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+# Bounds on a price written out as a plain decimal, as tables print it: `1e999999999` is a valid
+# JSON number that has a billion digits once written out. No real price comes near either bound.
+MAX_INTEGER_DIGITS = 15
+MAX_DECIMAL_PLACES = 30
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+# Products and sums of bounded prices and any token count, without rounding: with this precision
+# they are exact, and Inexact is trapped so that a rounding could never pass silently.
+_EXACT = decimal.Context(
+    prec=decimal.MAX_PREC,
+    Emax=decimal.MAX_EMAX,
+    Emin=decimal.MIN_EMIN,
+    traps=[decimal.Inexact, decimal.Rounded, decimal.InvalidOperation, decimal.Overflow],
+)
 
 
 class PricesError(LLMCostError):
@@ -36,21 +56,44 @@ class PricesError(LLMCostError):
 
 
 def _money(value: Any) -> Decimal:
-    """A price as an exact Decimal; floats go through their shortest repr, so 0.15 is 0.15."""
-    if isinstance(value, Decimal):
-        price = value
-    elif isinstance(value, bool) or not isinstance(value, int | float | str):
+    """A price as an exact Decimal, exactly as written; floats go through their shortest repr,
+    so 0.15 is 0.15. Text must be a JSON number; a price is 0 or more, with no sign (not even
+    on -0), and bounded (MAX_INTEGER_DIGITS, MAX_DECIMAL_PLACES)."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | float | str):
         raise TypeError(f"a price must be a number, not {type(value).__name__}")
+    if isinstance(value, str | float):
+        text = value if isinstance(value, str) else repr(value)
+        if not _PRICE_TEXT.fullmatch(text.removeprefix("-")):
+            raise ValueError(
+                f"{value!r} is not a number written as JSON writes one (such as 0.075 or 7.5e-2)"
+            )
+        price = Decimal(text)
     else:
-        try:
-            price = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise ValueError(f"{value!r} is not a number") from None
+        price = Decimal(value)
     if not price.is_finite():
         raise ValueError(f"{value!r} is not a finite number")
-    if price < 0:
-        raise ValueError(f"{value} is negative")
+    if price.is_signed():
+        if price:
+            raise ValueError(f"{value} is negative")
+        raise ValueError(f"{value} has a minus sign; a price is written without one")
+    _, digits, exponent = price.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    if price and len(digits) + exponent > MAX_INTEGER_DIGITS:
+        raise ValueError(
+            f"{value} is too large: a price has at most {MAX_INTEGER_DIGITS} digits before the "
+            "decimal point"
+        )
+    if -exponent > MAX_DECIMAL_PLACES:
+        raise ValueError(
+            f"{value} has too many decimal places: a price has at most {MAX_DECIMAL_PLACES}"
+        )
     return price
+
+
+def parse_money(value: Any) -> Decimal:
+    """An amount of USD read as a price is read (a budget, say); ValueError or TypeError says
+    why it is not one."""
+    return _money(value)
 
 
 def _optional_money(value: Any) -> Decimal | None:
@@ -105,17 +148,18 @@ class Cost:
 
     @property
     def total_usd(self) -> Decimal:
-        return self.input_usd + self.cached_usd + self.output_usd
+        return _EXACT.add(_EXACT.add(self.input_usd, self.cached_usd), self.output_usd)
 
 
 def per_million(tokens: int, usd_per_million: Decimal) -> Decimal:
-    """`tokens` at `usd_per_million`, exactly (scaleb moves the decimal point, no rounding)."""
-    return (Decimal(tokens) * usd_per_million).scaleb(-6)
+    """`tokens` at `usd_per_million`, exactly: an exact product, then scaleb moves the decimal
+    point; both in _EXACT, so no digit is rounded away however many there are."""
+    return _EXACT.scaleb(_EXACT.multiply(Decimal(tokens), usd_per_million), -6)
 
 
 def usd(amount: Decimal) -> str:
     """Every digit of `amount` and no more: 0.0000025, 12.5, 0 (never 2.5E-6)."""
-    text = format(amount.normalize(), "f")
+    text = format(amount.normalize(_EXACT), "f")
     return "0" if text in ("-0", "0") else text
 
 
@@ -197,10 +241,13 @@ def _check_fields(
 
 
 def _date(label: str, value: Any) -> datetime.date:
+    """YYYY-MM-DD in ASCII digits and nothing else, on every Python (date.fromisoformat reads
+    more forms since 3.11: 20250807, 2025-W32-4, ...)."""
     try:
-        if not isinstance(value, str):
+        match = _DATE.fullmatch(value) if isinstance(value, str) else None
+        if match is None:
             raise ValueError
-        return datetime.date.fromisoformat(value)
+        return datetime.date(*map(int, match.groups()))
     except ValueError:
         raise PricesError(
             f"{label}: 'as_of' must be a date written YYYY-MM-DD, not {json.dumps(str(value))}"

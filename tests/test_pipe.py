@@ -334,6 +334,11 @@ def test_closed_stdout_is_not_a_traceback(workers, tmp_path):
         (["-m", "gpt-4.5", "--max-cost", "1"], 2, "--max-cost needs -m MODEL with a known price"),
         (["--max-cost", "lots"], 2, "'lots' is not an amount in USD"),
         (["--max-cost", "-1"], 2, "'-1' is not an amount in USD"),
+        (["--max-cost", "-0"], 2, "'-0' is not an amount in USD"),
+        (["--max-cost", "1_000"], 2, "'1_000' is not an amount in USD"),
+        (["--max-cost", "\u0661"], 2, "'\u0661' is not an amount in USD"),
+        # Its plain form has a billion digits: printing it in the quota message never ended.
+        (["-m", "gpt-4o", "--max-cost", "1e-999999999"], 2, "is not an amount in USD"),
         (["--field", "a..b"], 2, "--field 'a..b' is not a dotted path"),
         (["--workers", "-1"], 2, "-1 is not in the range x>=0"),
         (["no-such-file.jsonl"], 1, "no-such-file.jsonl: No such file or directory"),

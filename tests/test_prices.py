@@ -128,7 +128,7 @@ def test_model_price_converts_and_validates():
         ModelPrice("m", "e", input=-1)
     with pytest.raises(TypeError):
         ModelPrice("m", "e", input=True)
-    with pytest.raises(ValueError, match="finite"):
+    with pytest.raises(ValueError, match="'NaN' is not a number"):
         ModelPrice("m", "e", input="NaN")
 
 
@@ -279,3 +279,177 @@ def test_a_priced_model_whose_encoding_is_missing_says_what_to_install():
     )
     with pytest.raises(lc.UnknownModelError, match="unknown model 'no-such-model'"):
         reg.encoding_for_model("no-such-model")
+
+
+# -- what a price may be ---------------------------------------------------------------------
+
+
+def _price_file(value: str) -> str:
+    """A price file whose one model's input price is `value`, written as JSON text."""
+    model = f'{{"model": "m", "encoding": "o200k", "input": {value}}}'
+    return f'{{"as_of": "2025-01-31", "models": [{model}]}}'
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        # Absurd magnitudes: valid JSON numbers whose plain decimal form would not fit anywhere.
+        ("1e999999999", "1E+999999999 is too large: a price has at most 15 digits before the"),
+        ('"1e999999999"', "1e999999999 is too large: a price has at most 15 digits before"),
+        ("1e15", "1E+15 is too large"),
+        ("1e-999999999", "1E-999999999 has too many decimal places: a price has at most 30"),
+        ("0.0000000000000000000000000000001", "has too many decimal places"),
+        # A price is 0 or more, written without a sign.
+        ("-0", "-0 has a minus sign; a price is written without one"),
+        ("-0.0", "-0.0 has a minus sign"),
+        ('"-0"', "-0 has a minus sign"),
+        ('"-2.50"', "-2.50 is negative"),
+        # Only what a JSON number is: ASCII digits, an optional fraction and exponent.
+        ('"1_000"', "'1_000' is not a number written as JSON writes one"),
+        ('"\u0661\u0662"', "is not a number written as JSON writes one"),  # Arabic-Indic 12
+        ('"\uff15"', "is not a number written as JSON writes one"),  # fullwidth 5
+        ('"+5"', "'+5' is not a number"),
+        ('" 5"', "' 5' is not a number"),
+        ('"5\\n"', "is not a number"),
+        ('".5"', "'.5' is not a number"),
+        ('"5."', "'5.' is not a number"),
+        ('"0x10"', "'0x10' is not a number"),
+        ('"Infinity"', "'Infinity' is not a number"),
+        ('"NaN"', "'NaN' is not a number"),
+        ('""', "'' is not a number"),
+    ],
+)
+def test_a_price_is_a_plain_bounded_non_negative_decimal(value, reason):
+    with pytest.raises(PricesError) as caught:
+        parse_prices(_price_file(value), "p.json")
+    message = str(caught.value)
+    assert message.startswith("p.json: models[0] (m): 'input': ")
+    assert reason in message
+    assert "\n" not in message and len(message) < 200
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0",
+        "2.50",
+        '"0.075"',
+        "7.5e-2",
+        '"1E-7"',
+        "999999999999999",  # 15 digits before the point
+        "0.000000000000000000000000000001",  # 30 after it
+        '"123456789012345.123456789012345678901234567890"',  # 45 significant digits
+    ],
+)
+def test_good_prices_are_read_exactly_as_written(value):
+    (price,) = parse_prices(_price_file(value), "p.json")
+    assert price.input.as_tuple() == Decimal(value.strip('"')).as_tuple()
+
+
+def test_model_price_checks_plugins_prices_the_same_way():
+    with pytest.raises(ValueError, match="not a number written as JSON writes one"):
+        ModelPrice("m", "e", input="1_000")
+    with pytest.raises(ValueError, match="minus sign"):
+        ModelPrice("m", "e", input=-0.0)
+    with pytest.raises(ValueError, match="minus sign"):
+        ModelPrice("m", "e", input=Decimal("-0"))
+    with pytest.raises(ValueError, match="too large"):
+        ModelPrice("m", "e", input=10**400)
+    with pytest.raises(ValueError, match="finite"):
+        ModelPrice("m", "e", input=Decimal("Infinity"))
+    assert ModelPrice("m", "e", input=1e-05).input == Decimal("0.00001")
+
+
+def test_an_absurd_price_in_a_file_is_one_error_line_exit_1(tmp_path, capsys):
+    from llm_cost_core.cli import main
+
+    path = tmp_path / "p.json"
+    path.write_text(_price_file("1e999999999"))
+    assert main(["estimate", "-m", "m", "--prices", str(path), "--input-tokens", "3"]) == 1
+    assert capsys.readouterr().err == (
+        f"llm-cost: error: {path}: models[0] (m): 'input': 1E+999999999 is too large: "
+        "a price has at most 15 digits before the decimal point\n"
+    )
+
+
+# -- exact money, whatever the digits ---------------------------------------------------------
+
+LONG = Decimal("1.234567890123456789012345678901")  # 31 significant digits
+
+
+def test_money_keeps_every_digit_beyond_28():
+    # Decimal's default context keeps 28 significant digits and rounds the rest away silently.
+    assert per_million(3, LONG) == Decimal("0.000003703703670370370367037037036703")
+    assert usd(per_million(3, LONG)) == "0.000003703703670370370367037037036703"
+    assert per_million(10**30, Decimal("0.15")) == Decimal("150000000000000000000000")
+    big = 123_456_789_012_345_678_901
+    assert per_million(big, Decimal("2.50")) == Decimal(big) * 5 / 2 / 10**6
+    price = ModelPrice(
+        "m", "e", input="123456789012345.000000000000000000000000000001", cached_input=LONG
+    )
+    cost = price.cost(input_tokens=2_000_000, cached_tokens=1_000_000)
+    assert cost.input_usd == Decimal("123456789012345.000000000000000000000000000001")
+    assert cost.cached_usd == LONG
+    assert cost.total_usd == Decimal("123456789012346.234567890123456789012345678902")
+
+
+def test_money_does_not_depend_on_the_callers_decimal_context():
+    import decimal
+
+    with decimal.localcontext() as ctx:
+        ctx.prec = 3
+        ctx.traps[decimal.Inexact] = True
+        assert per_million(123_456_789, Decimal("0.005")) == Decimal("0.617283945")
+        assert usd(Decimal("1234567.891")) == "1234567.891"
+        assert ModelPrice("m", "e", input="0.015").cost(123_456_789).total_usd == Decimal(
+            "1.851851835"
+        )
+    assert decimal.getcontext().prec == 28
+
+
+# -- as_of: YYYY-MM-DD and nothing else, on every Python version -----------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["2025-08-07", "2024-02-29", "0001-01-01", "9999-12-31", "2025-12-31"]
+)
+def test_as_of_reads_yyyy_mm_dd(text):
+    (price,) = parse_prices(table(GOOD, as_of=text), "p.json")
+    assert price.as_of == datetime.date(*map(int, text.split("-")))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "20250807",  # date.fromisoformat reads these since Python 3.11, not on 3.10
+        "2025-W32-4",
+        "2025W324",
+        "2025-08-07T00:00",
+        "2025-08-07 00:00",
+        "2025-8-7",
+        "2025-08-7",
+        "25-08-07",
+        "+2025-08-07",
+        " 2025-08-07",
+        "2025-08-07 ",
+        "2025-08-07\n",
+        "2025-02-29",  # not a leap year
+        "2025-13-01",
+        "0000-01-01",
+        "\u0662\u0660\u0662\u0665-\u0660\u0668-\u0660\u0667",  # Arabic-Indic digits
+        "\uff12\uff10\uff12\uff15-08-07",  # fullwidth digits
+        "2025/08/07",
+        "",
+    ],
+)
+def test_as_of_refuses_every_other_form_on_every_python(text):
+    with pytest.raises(PricesError) as caught:
+        parse_prices(table(GOOD, as_of=text), "p.json")
+    assert str(caught.value) == (
+        f"p.json: 'as_of' must be a date written YYYY-MM-DD, not {json.dumps(text)}"
+    )
+
+
+def test_as_of_must_be_a_string():
+    with pytest.raises(PricesError, match="'as_of' must be a date written YYYY-MM-DD, not \"20"):
+        parse_prices(table(GOOD, as_of=20250807), "p.json")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, BinaryIO
 
 import click
@@ -13,6 +13,7 @@ import click
 from ..cli import EXIT_QUOTA, encoding_options, resolve_encoding
 from ..inputs import STDIN
 from ..pipe import DEFAULT_CHUNK_BYTES, LineCounter, PipeStats, Source, cost, run_pipe
+from ..prices import parse_money
 from ._common import dumps, load_table, prices_option, resolve_model
 
 
@@ -28,13 +29,10 @@ class _USD(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, Decimal):
             return value
-        try:
-            amount = Decimal(str(value).strip().removeprefix("$"))
-        except InvalidOperation:
-            self.fail(f"{value!r} is not an amount in USD", param, ctx)
-        if not amount.is_finite() or amount < 0:
-            self.fail(f"{value!r} is not an amount in USD", param, ctx)
-        return amount
+        try:  # read as a price is: plain ASCII digits, no sign, bounded, so exact and printable
+            return parse_money(str(value).strip().removeprefix("$"))
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not an amount in USD such as 0.50 or $0.50", param, ctx)
 
 
 @click.command("pipe")
