@@ -26,7 +26,12 @@ class MessagesError(ValueError):
 def count_messages(encoding: Counter, messages: list[Any]) -> int:
     """The prompt tokens of `messages` (`[{"role": ..., "content": ...}, ...]`), as the cookbook
     counts them. `content` may be a string, null, or a list of parts whose `"type": "text"` parts
-    are counted; other parts (images, audio) and non-string values (`tool_calls`) are not."""
+    are counted; other parts (images, audio) and non-string values (`tool_calls`) are not.
+
+    An empty list is refused, although the cookbook would count it as 3 tokens: an empty chat is
+    almost certainly a data bug, which a count would hide."""
+    if not messages:
+        raise MessagesError("the list is empty")
     total = REPLY_PRIMING
     for index, message in enumerate(messages):
         if not isinstance(message, dict):

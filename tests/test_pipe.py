@@ -76,6 +76,8 @@ BAD = [
     (b'{"text": "x", "v": NaN}\n', "not JSON: NaN is not valid JSON"),
     (b'{"text": "x", "llm_cost": 1}\n', 'already has an "llm_cost" key'),
     (b'{"text": [1, 2]}\n', "field 'text' is not a messages list: item 0 is not a message object"),
+    (b'{"text": []}\n', "field 'text' is not a messages list: the list is empty"),
+    (b'{"text": [ ]}\n', "field 'text' is not a messages list: the list is empty"),
     (b'{"text": ' + b"[" * 10**5 + b"]" * 10**5 + b"}\n", "not JSON that can be read: nested too"),
     (b'\xef\xbb\xbf{"text": "BOM not on the first line"}\n', "not JSON: Unexpected UTF-8 BOM"),
 ]
