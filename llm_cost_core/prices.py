@@ -72,20 +72,23 @@ def _money(value: Any) -> Decimal:
         price = Decimal(value)
     if not price.is_finite():
         raise ValueError(f"{value!r} is not a finite number")
+    shown = value if isinstance(value, str) else str(price)
+    if len(shown) > 40:  # a message stays one short line, whatever the price file holds
+        shown = format(price, ".6E")
     if price.is_signed():
         if price:
-            raise ValueError(f"{value} is negative")
-        raise ValueError(f"{value} has a minus sign; a price is written without one")
+            raise ValueError(f"{shown} is negative")
+        raise ValueError(f"{shown} has a minus sign; a price is written without one")
     _, digits, exponent = price.as_tuple()
     assert isinstance(exponent, int)  # finite
     if price and len(digits) + exponent > MAX_INTEGER_DIGITS:
         raise ValueError(
-            f"{value} is too large: a price has at most {MAX_INTEGER_DIGITS} digits before the "
+            f"{shown} is too large: a price has at most {MAX_INTEGER_DIGITS} digits before the "
             "decimal point"
         )
     if -exponent > MAX_DECIMAL_PLACES:
         raise ValueError(
-            f"{value} has too many decimal places: a price has at most {MAX_DECIMAL_PLACES}"
+            f"{shown} has too many decimal places: a price has at most {MAX_DECIMAL_PLACES}"
         )
     return price
 

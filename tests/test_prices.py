@@ -299,6 +299,8 @@ def _price_file(value: str) -> str:
         ("1e15", "1E+15 is too large"),
         ("1e-999999999", "1E-999999999 has too many decimal places: a price has at most 30"),
         ("0.0000000000000000000000000000001", "has too many decimal places"),
+        ("0." + "0" * 1000 + "1", "1E-1001 has too many decimal places"),
+        ("9" * 1000, "1.000000E+1000 is too large"),  # a thousand digits, shown short
         # A price is 0 or more, written without a sign.
         ("-0", "-0 has a minus sign; a price is written without one"),
         ("-0.0", "-0.0 has a minus sign"),
@@ -353,8 +355,10 @@ def test_model_price_checks_plugins_prices_the_same_way():
         ModelPrice("m", "e", input=-0.0)
     with pytest.raises(ValueError, match="minus sign"):
         ModelPrice("m", "e", input=Decimal("-0"))
-    with pytest.raises(ValueError, match="too large"):
+    with pytest.raises(ValueError, match=r"^1\.000000E\+400 is too large"):
         ModelPrice("m", "e", input=10**400)
+    with pytest.raises(ValueError, match=r"^1\.000000E\+5000 is too large"):
+        ModelPrice("m", "e", input=10**5000)  # beyond what str(int) converts
     with pytest.raises(ValueError, match="finite"):
         ModelPrice("m", "e", input=Decimal("Infinity"))
     assert ModelPrice("m", "e", input=1e-05).input == Decimal("0.00001")
