@@ -9,6 +9,11 @@ For each encoding it runs, in order:
    texts again, and hypothesis-generated text (a seeded `@given` run driven from here, so pytest
    is not needed; the example count comes from `LLM_COST_PARITY_EXAMPLES`).
 
+Every check compares `encode_ordinary(text)` with the expected ids and `count(text)` with their
+number: `count` has its own code path (cached segments, `BPEEngine.count`), and it is what
+`llm-cost` prints. An encoding that nothing checked (no corpus case, no live stage) fails: a
+pass must mean something was compared.
+
 `llm-cost parity`, tox's parity environment and the tests all call `run()`. Nothing here knows
 any one encoding: the corpus says which encoding each case is for.
 """
@@ -19,6 +24,7 @@ import collections
 import gzip
 import json
 import os
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from importlib.resources import files
 from pathlib import Path
@@ -81,10 +87,13 @@ def read_corpus(source: CorpusSource) -> list[Case]:
     """
     try:
         data = source.read_bytes()
-        if source.name.endswith(".gz"):
+    except OSError as exc:
+        raise CorpusError(f"cannot read corpus {source}: {exc.strerror or exc}") from None
+    if source.name.endswith(".gz"):
+        try:
             data = gzip.decompress(data)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise CorpusError(f"cannot read corpus {source}: {exc}") from None
+        except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
+            raise CorpusError(f"cannot read corpus {source}: not valid gzip: {exc}") from None
     cases = []
     label = source.name
     for number, raw in enumerate(data.split(b"\n"), 1):
@@ -135,6 +144,9 @@ class Mismatch:
     scanner_pieces: list[str]
     """How the encoding's scanner split the text (empty if it raised)."""
     error: str | None = None
+    count: int | str | None = None
+    """What `Encoding.count` gave when it was not `len(expected)` (the one-line error when it
+    raised); None when it agreed."""
 
     @property
     def first_difference(self) -> int:
@@ -277,39 +289,75 @@ def check_encoding(
             mine += [case for case in read_corpus(spec.corpus) if case.encoding in spec.names]
         encoding = registry.get_encoding(spec.name)
         _ = encoding.bpe  # load the vocab now, so a broken one is one error, not a mismatch each
+    except LLMCostError as exc:  # its message says what and where (a corpus, a vocab)
+        report.error = str(exc)
+        return report
     except Exception as exc:
         report.error = _one_line(exc)
         return report
     report.categories = dict(collections.Counter(case.category for case in mine))
     actual = [_encode(encoding, case.text) for case in mine]
+    counts = [_count(encoding, case.text) for case in mine]
     report.checks[STATIC] = len(mine)
-    for case, got in zip(mine, actual, strict=True):
-        if got != list(case.ids):
+    for case, got, counted in zip(mine, actual, counts, strict=True):
+        if _differs(list(case.ids), got, counted):
             report.record(
                 _mismatch(
-                    STATIC, case.category, case.source, case.text, list(case.ids), got, encoding
+                    STATIC,
+                    case.category,
+                    case.source,
+                    case.text,
+                    list(case.ids),
+                    got,
+                    encoding,
+                    counted=counted,
                 )
             )
     if not mine:
         report.notes.append("no corpus cases name this encoding")
 
-    if not live:
-        return report
+    if live:
+        _live(encoding, report, mine, actual, counts, examples, seed)
+    if report.error is None and report.cases == 0:
+        why = "; ".join(report.notes) or "no stage ran"
+        report.error = f"nothing was checked ({why})"
+    return report
+
+
+def _live(
+    encoding: Encoding,
+    report: EncodingReport,
+    mine: Sequence[Case],
+    actual: Sequence[list[int] | str],
+    counts: Sequence[int | str],
+    examples: int,
+    seed: int,
+) -> None:
+    """The corpus texts, then generated ones, against live tiktoken (when there is a reference)."""
     reference = _reference(encoding, report)
     if reference is None:
-        return report
+        return
     report.checks[LIVE] = len(mine)
-    for case, got in zip(mine, actual, strict=True):
+    for case, got, counted in zip(mine, actual, counts, strict=True):
         expected = reference.encode_ordinary(case.text)
-        if got != expected:
+        if _differs(expected, got, counted):
             report.record(
                 _mismatch(
-                    LIVE, case.category, case.source, case.text, expected, got, encoding, reference
+                    LIVE,
+                    case.category,
+                    case.source,
+                    case.text,
+                    expected,
+                    got,
+                    encoding,
+                    reference,
+                    counted=counted,
                 )
             )
     if examples:
         _generated(encoding, reference, report, examples, seed, [case.text for case in mine])
-    return report
+    else:
+        report.notes.append("generated texts skipped: 0 examples asked for")
 
 
 def _encode(encoding: Encoding, text: str) -> list[int] | str:
@@ -318,6 +366,19 @@ def _encode(encoding: Encoding, text: str) -> list[int] | str:
         return encoding.encode_ordinary(text)
     except Exception as exc:
         return _one_line(exc)
+
+
+def _count(encoding: Encoding, text: str) -> int | str:
+    """`encoding.count(text)`, or the one-line error when it raised."""
+    try:
+        return encoding.count(text)
+    except Exception as exc:
+        return _one_line(exc)
+
+
+def _differs(expected: list[int], got: list[int] | str, counted: int | str) -> bool:
+    """Whether the ids, or the count, are not what the reference says."""
+    return got != expected or counted != len(expected)
 
 
 def _reference(encoding: Encoding, report: EncodingReport) -> Any:
@@ -376,13 +437,16 @@ def _generated(
     @given(text=text_strategy(corpus_texts))
     def check(text: str) -> None:
         nonlocal ran
-        expected = reference.encode_ordinary(text)
-        got = _encode(encoding, text)
         if not failing:
             ran += 1
-        if got != expected:
+        if differs(text):
             failing.append(text)
             raise AssertionError("mismatch")
+
+    def differs(text: str) -> bool:
+        return _differs(
+            reference.encode_ordinary(text), _encode(encoding, text), _count(encoding, text)
+        )
 
     with with_reporter(lambda _message: None):
         try:
@@ -395,9 +459,7 @@ def _generated(
     if failing:
         # Hypothesis replays its shrunk example last; it cannot take apart a whole corpus
         # fragment, so finish by deleting characters while the texts still differ.
-        text = _minimize(
-            failing[-1], lambda t: reference.encode_ordinary(t) != _encode(encoding, t)
-        )
+        text = _minimize(failing[-1], differs)
         expected, got = reference.encode_ordinary(text), _encode(encoding, text)
         report.record(
             _mismatch(
@@ -409,6 +471,7 @@ def _generated(
                 got,
                 encoding,
                 reference,
+                counted=_count(encoding, text),
             )
         )
 
@@ -478,8 +541,13 @@ def _mismatch(
     actual: list[int] | str,
     encoding: Encoding,
     reference: Any = None,
+    *,
+    counted: int | str | None = None,
 ) -> Mismatch:
-    """The mismatch with everything needed to read it: pieces of both sides and the scanner's."""
+    """The mismatch with everything needed to read it: pieces of both sides and the scanner's.
+
+    `counted` is what `encoding.count(text)` gave; kept only when it is not `len(expected)`.
+    """
     error = actual if isinstance(actual, str) else None
     try:
         scanner = list(encoding.scanner(text))
@@ -496,6 +564,7 @@ def _mismatch(
         actual_pieces=[] if isinstance(actual, str) else _token_bytes(actual, encoding, reference),
         scanner_pieces=scanner,
         error=error,
+        count=None if counted is None or counted == len(expected) else counted,
     )
 
 
@@ -592,10 +661,18 @@ def format_mismatch(mismatch: Mismatch) -> list[str]:
     lines.append(f"    expected  ids {_window(expected_ids, at)}")
     if mismatch.error is not None:
         lines.append(f"    actual    raised {mismatch.error}")
+    elif mismatch.actual == mismatch.expected:
+        lines.append("    actual    ids the same")
     else:
         actual_ids = [str(token) for token in mismatch.actual or []]
         lines.append(f"    actual    ids {_window(actual_ids, at)}")
         lines.append(f"    first difference at token {at}")
+    if isinstance(mismatch.count, str):
+        lines.append(f"    count     raised {mismatch.count}")
+    elif mismatch.count is not None:
+        lines.append(
+            f"    count     {mismatch.count} (Encoding.count), not {len(mismatch.expected)}"
+        )
     lines.append(
         f"    expected  pieces {_window([_show(p) for p in mismatch.expected_pieces], at)}"
     )

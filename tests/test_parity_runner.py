@@ -1,5 +1,10 @@
 """The shared parity runner (`llm_cost_core.parity`) and `llm-cost parity`: it passes every
-installed encoding, and it fails, readably, for one that is wrong."""
+installed encoding, and it fails, readably, for one that is wrong.
+
+Other encodings may be installed beside the shipped ones (tox's example env adds cl100k-im):
+what is asserted of every encoding holds for any, and the shipped ones are also held to the
+depth of the Evil Corpus.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import zlib
 from importlib.metadata import EntryPoint
 from pathlib import Path
 
@@ -17,9 +23,12 @@ import pytest
 import llm_cost_core as lc
 from llm_cost_core import parity
 from llm_cost_core.cli import main
-from llm_cost_core.plugins import Registry, reset_registry
+from llm_cost_core.plugins import Registry, registry, reset_registry
 
 SMALL = 25  # generated examples in unit tests; tox -e parity runs many more
+SHIPPED = ("o200k", "cl100k")
+"""The encodings of core's own plugins: the Evil Corpus has thousands of cases for each."""
+BRANCH = r"\s+(?!\S)"
 
 
 @pytest.fixture
@@ -49,11 +58,25 @@ def without_branch(pattern: str, branch: str) -> str:
     return "|".join(b for b in alternatives if b != branch)
 
 
+def static_cases(name: str) -> tuple[list[parity.Case], list[parity.Case]]:
+    """The Evil Corpus cases for an installed encoding, and those of its plugin's own corpus."""
+    spec = lc.get_encoding(name).spec
+    core = [c for c in parity.read_corpus(parity.default_corpus()) if c.encoding in spec.names]
+    own = parity.read_corpus(spec.corpus) if spec.corpus is not None else []
+    return core, [c for c in own if c.encoding in spec.names]
+
+
+def needs_evil_corpus(name: str) -> None:
+    """Skip a test of the Evil Corpus for an encoding it has no case for (never a shipped one)."""
+    if name not in SHIPPED and not static_cases(name)[0]:
+        pytest.skip(f"the Evil Corpus has no case for {name}")
+
+
 BROKEN_PLUGIN = """
 import attrs
 import llm_cost_core as lc
 
-SPEC = attrs.evolve(lc.get_encoding({name!r}).spec, pattern={pattern!r})
+SPEC = attrs.evolve(lc.get_encoding({name!r}).spec, pattern={pattern!r}, corpus=None)
 
 @lc.hookimpl
 def register_encodings(register):
@@ -64,10 +87,13 @@ def register_encodings(register):
 @pytest.fixture
 def broken(encoding_name, make_plugin):
     """A registry whose only plugin registers `encoding_name` with the `\\s+(?!\\S)` branch gone:
-    "a  b" then splits as 'a', '  ', 'b' instead of 'a', ' ', ' b'."""
+    "a  b" then splits as 'a', '  ', 'b' instead of 'a', ' ', ' b'. Without its plugin's own
+    corpus, so that the corpus a test passes is all there is."""
     spec = lc.get_encoding(encoding_name).spec
-    pattern = without_branch(spec.pattern, r"\s+(?!\S)")
-    module = f"broken_{encoding_name}"
+    if encoding_name not in SHIPPED and BRANCH not in parity.branches(spec.pattern):
+        pytest.skip(f"{encoding_name}'s pattern has no {BRANCH} branch")
+    pattern = without_branch(spec.pattern, BRANCH)
+    module = "broken_" + "".join(c if c.isalnum() else "_" for c in encoding_name)
     source = BROKEN_PLUGIN.format(name=encoding_name, pattern=pattern)
     return Registry([make_plugin(module, source)])
 
@@ -108,6 +134,45 @@ def test_missing_corpus_is_a_one_line_error(tmp_path):
         parity.read_corpus(tmp_path / "absent.jsonl")
 
 
+GOOD_GZIP = gzip.compress(b'{"encoding": "x", "category": "c", "text": "t", "ids": [1]}\n' * 20)
+CORRUPT_GZIP = {
+    "bad-block": GOOD_GZIP[:10] + b"\x07" + GOOD_GZIP[11:],  # a deflate block of no known type
+    "truncated": GOOD_GZIP[: len(GOOD_GZIP) // 2],
+    "bad-crc": GOOD_GZIP[:-8] + bytes(8),
+    "not-gzip": b'{"encoding": "x"}\n',
+}
+
+
+def corrupt_gzip(tmp_path: Path, kind: str) -> Path:
+    path = tmp_path / f"{kind}.jsonl.gz"
+    path.write_bytes(CORRUPT_GZIP[kind])
+    return path
+
+
+def test_corrupt_gzip_data_is_what_the_bad_block_case_exercises():
+    with pytest.raises(zlib.error):  # not an OSError: the case a reader is likely to miss
+        gzip.decompress(CORRUPT_GZIP["bad-block"])
+
+
+@pytest.mark.parametrize("kind", sorted(CORRUPT_GZIP))
+def test_corrupt_gzip_corpus_is_a_corpus_error_naming_the_file(tmp_path, kind):
+    path = corrupt_gzip(tmp_path, kind)
+    with pytest.raises(parity.CorpusError) as caught:
+        parity.read_corpus(path)
+    message = str(caught.value)
+    assert message.startswith(f"cannot read corpus {path}: not valid gzip: ")
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("kind", sorted(CORRUPT_GZIP))
+def test_cli_corrupt_gzip_corpus_is_one_line(tmp_path, capsys, kind):
+    path = corrupt_gzip(tmp_path, kind)
+    assert main(["parity", "--corpus", str(path), "--examples", "0"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"llm-cost: error: cannot read corpus {path}: not valid gzip: ")
+
+
 # -- passing ----------------------------------------------------------------------------------
 
 
@@ -115,8 +180,12 @@ def test_every_installed_encoding_passes(encoding_name):
     (report,) = parity.run([encoding_name], examples=SMALL)
     assert report.ok, "\n".join(parity.format_report(report))
     assert report.name == encoding_name
-    assert report.distribution.startswith("llm-cost-")
-    assert report.checks[parity.STATIC] >= 2000
+    assert report.distribution == registry().lookup(encoding_name).plugin.distribution
+    core, own = static_cases(encoding_name)
+    assert report.checks[parity.STATIC] == len(core) + len(own)
+    if encoding_name in SHIPPED:
+        assert report.distribution.startswith("llm-cost-")
+        assert len(core) >= 2000
     if report.reference and parity.LIVE in report.checks:
         assert report.checks[parity.LIVE] == report.checks[parity.STATIC]
         assert report.checks[parity.GENERATED] == SMALL
@@ -136,7 +205,8 @@ def test_generated_stage_runs_the_examples_asked_for(encoding_name, reference, t
     empty = write_corpus(tmp_path / "empty.jsonl", [])
     (report,) = parity.run([encoding_name], corpus=[empty], examples=40)
     assert report.ok, "\n".join(parity.format_report(report))
-    assert report.checks == {parity.STATIC: 0, parity.LIVE: 0, parity.GENERATED: 40}
+    own = len(static_cases(encoding_name)[1])  # a plugin's own corpus is read either way
+    assert report.checks == {parity.STATIC: own, parity.LIVE: own, parity.GENERATED: 40}
 
 
 def test_generated_text_is_seeded():
@@ -197,6 +267,7 @@ def test_a_plugin_missing_a_branch_fails_with_a_readable_diff(encoding_name, bro
 
 
 def test_the_full_corpus_catches_the_missing_branch(encoding_name, broken):
+    needs_evil_corpus(encoding_name)
     (report,) = parity.run(registry=broken, examples=0, live=False)
     assert report.mismatch_counts[parity.STATIC] > 10
     assert len(report.mismatches) == parity.SHOWN
@@ -221,6 +292,7 @@ def test_generated_text_finds_the_missing_branch_and_shrinks_it(
 
 
 def test_cli_exit_status_and_one_line_error(encoding_name, broken, capsys):
+    needs_evil_corpus(encoding_name)
     reset_registry(broken)
     try:
         code = main(["parity", "--examples", "0", "--require", encoding_name])
@@ -302,6 +374,141 @@ def test_encoding_without_reference_is_checked_against_its_own_corpus(make_plugi
     assert report.mismatch_counts == {parity.STATIC: 1}
     assert report.mismatches[0].source == "own.jsonl:2"
     assert any("static corpus only" in note for note in report.notes)
+
+
+def test_plugin_corpus_that_is_corrupt_gzip_fails_its_encoding_naming_the_file(
+    make_plugin, tmp_path, capsys
+):
+    bad = corrupt_gzip(tmp_path, "bad-block")
+    reg = Registry([make_plugin("bad_gzip", OWN_CORPUS_PLUGIN.format(corpus=str(bad)))])
+    empty = write_corpus(tmp_path / "empty.jsonl", [])
+    (report,) = parity.run(registry=reg, corpus=[empty], examples=0)
+    assert report.error is not None
+    assert report.error.startswith(f"cannot read corpus {bad}: not valid gzip: ")
+    reset_registry(reg)
+    try:
+        code = main(["parity", "--examples", "0"])
+    finally:
+        reset_registry()
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1
+    assert err.startswith(f"llm-cost: error: parity failed: bytes: cannot read corpus {bad}: ")
+
+
+# -- nothing checked is not a pass ------------------------------------------------------------
+
+
+def test_a_run_that_checks_nothing_fails(encoding_name, tmp_path, capsys):
+    """--examples 0 and a corpus with no case for the encoding: nothing was compared."""
+    if static_cases(encoding_name)[1]:
+        pytest.skip(f"{encoding_name}'s plugin ships a corpus of its own, read either way")
+    empty = write_corpus(tmp_path / "empty.jsonl", [])
+    code = main(["parity", "-e", encoding_name, "--examples", "0", "--corpus", str(empty)])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert err.count("\n") == 1
+    assert err.startswith(
+        f"llm-cost: error: parity failed: {encoding_name}: nothing was checked (no corpus cases"
+    )
+    assert out.rstrip().endswith("parity: FAILED, 1 encoding, 0 checks")
+
+
+def test_examples_0_still_checks_the_corpus_and_passes(encoding_name, capsys):
+    assert main(["parity", "-e", encoding_name, "--examples", "0", "--json"]) == 0
+    (report,) = json.loads(capsys.readouterr().out)["encodings"]
+    assert report["cases"] == sum(report["checks"].values()) > 0
+    assert parity.GENERATED not in report["checks"]
+
+
+def test_encoding_without_reference_or_corpus_fails(make_plugin, tmp_path):
+    ep = make_plugin(
+        "no_corpus", OWN_CORPUS_PLUGIN.replace(", corpus=Path({corpus!r})", "").format()
+    )
+    empty = write_corpus(tmp_path / "empty.jsonl", [])
+    (report,) = parity.run(registry=Registry([ep]), corpus=[empty], examples=50)
+    assert not report.ok
+    assert report.checks == {parity.STATIC: 0}
+    assert report.error == (
+        "nothing was checked (no corpus cases name this encoding; "
+        "no tiktoken reference: checked against its static corpus only)"
+    )
+
+
+# -- count must agree with the ids ------------------------------------------------------------
+
+OFF_BY_ONE_PLUGIN = """
+import attrs
+from pathlib import Path
+import llm_cost_core as lc
+from llm_cost_core.bpe import PurePythonBPE
+
+SPEC = {spec}
+
+class OffByOne(PurePythonBPE):
+    \"\"\"Encodes right and counts one token too many: the count path disagrees.\"\"\"
+
+    def count(self, pieces):
+        return super().count(pieces) + 1
+
+@lc.hookimpl
+def register_encodings(register):
+    register(SPEC)
+
+@lc.hookimpl
+def make_bpe(spec, ranks):
+    return OffByOne(ranks) if spec == SPEC else None
+"""
+
+
+def test_count_that_disagrees_with_the_ids_fails_the_corpus(make_plugin, tmp_path):
+    corpus = write_corpus(
+        tmp_path / "own.jsonl",
+        [{"encoding": "bytes", "category": "c", "text": "ab", "ids": [97, 98]}],
+    )
+    spec = (
+        'lc.EncodingSpec(name="bytes", pattern=r"\\S+|\\s+", special_tokens={}, n_vocab=256, '
+        'load_ranks=lambda: {bytes([b]): b for b in range(256)}, vocab_sha256="0" * 64, '
+        f"corpus=Path({str(corpus)!r}))"
+    )
+    reg = Registry([make_plugin("off_by_one", OFF_BY_ONE_PLUGIN.format(spec=spec))])
+    assert reg.get_encoding("bytes").encode_ordinary("ab") == [97, 98]
+    assert reg.get_encoding("bytes").count("ab") == 3
+    empty = write_corpus(tmp_path / "empty.jsonl", [])
+    (report,) = parity.run(registry=reg, corpus=[empty], examples=0)
+    assert not report.ok
+    assert report.mismatch_counts == {parity.STATIC: 1}
+    (mismatch,) = report.mismatches
+    assert mismatch.actual == mismatch.expected == [97, 98]
+    assert mismatch.count == 3
+    shown = "\n".join(parity.format_report(report))
+    assert "    actual    ids the same\n    count     3 (Encoding.count), not 2\n" in shown
+    assert "first difference" not in shown
+    assert report.to_json()["mismatches"][0]["count"] == 3
+
+
+def test_count_that_disagrees_fails_live_and_generated_stages(
+    encoding_name, reference, make_plugin, tmp_path
+):
+    spec = f"attrs.evolve(lc.get_encoding({encoding_name!r}).spec, corpus=None)"
+    module = "off_by_one_" + "".join(c if c.isalnum() else "_" for c in encoding_name)
+    reg = Registry([make_plugin(module, OFF_BY_ONE_PLUGIN.format(spec=spec))])
+    texts = ["hello world", "a  b"]
+    corpus = write_corpus(
+        tmp_path / "small.jsonl",
+        [
+            {"encoding": encoding_name, "category": "c", "text": t, "ids": reference.encode(t)}
+            for t in texts
+        ],
+    )
+    (report,) = parity.run(registry=reg, corpus=[corpus], examples=SMALL)
+    assert report.mismatch_counts == {parity.STATIC: 2, parity.LIVE: 2, parity.GENERATED: 1}
+    for mismatch in report.mismatches:
+        assert mismatch.actual == mismatch.expected == reference.encode_ordinary(mismatch.text)
+        assert mismatch.count == len(mismatch.expected) + 1
+    generated = report.mismatches[-1]
+    assert generated.stage == parity.GENERATED
+    assert len(generated.text) <= 1  # shrunk: any text shows it
 
 
 # -- the command ------------------------------------------------------------------------------

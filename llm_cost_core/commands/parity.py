@@ -88,8 +88,9 @@ def command(
 
     Each encoding is checked against its static corpus (core's Evil Corpus and the plugin's
     own), then, when its spec names a tiktoken reference and tiktoken is installed, against live
-    tiktoken on the same texts and on generated ones. Mismatches are shown with the text, the
-    expected and actual ids and the pieces of both. Exit status 0 only when nothing differs and
+    tiktoken on the same texts and on generated ones; each check compares the ids and the
+    count. Mismatches are shown with the text, the expected and actual ids and the pieces of
+    both. Exit status 0 only when nothing differs, something was checked for each encoding and
     every --require'd encoding is installed; 1 otherwise.
     """
     from ..errors import PluginConflictError, UnknownEncodingError
