@@ -278,7 +278,7 @@ def _stderr_line(text: str) -> None:
 def _add_plugin_commands() -> None:
     from .plugins import registry
 
-    registry().call_each("register_commands", lambda info: {"cli": cli})
+    registry().add_commands(cli)
 
 
 def _error(message: str) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import warnings
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING, Any
@@ -19,6 +21,8 @@ from .errors import PluginConflictError, UnknownEncodingError, UnknownModelError
 from .spec import EncodingSpec
 
 if TYPE_CHECKING:
+    import click
+
     from .prices import PriceEntry
 
 CORE_DISTRIBUTION = "llm-cost-core"
@@ -27,6 +31,10 @@ LOAD_ENV = "LLM_COST_LOAD_PLUGINS"
 DISABLE_ENV = "LLM_COST_DISABLE_PLUGINS"
 """Comma-separated plugin or distribution names: load every plugin but these."""
 STRICT_ENV = "LLM_COST_STRICT_PLUGINS"
+
+Finish = Callable[[bool], None]
+"""Ends one implementation's call: True when it returned (apply what it registered), False when
+it raised (drop it)."""
 
 
 class PluginWarning(UserWarning):
@@ -45,6 +53,25 @@ class PluginInfo:
     @property
     def label(self) -> str:
         return f"{self.distribution} {self.version}".strip()
+
+
+def staged(register: Callable[..., Callable[[], None]]) -> tuple[dict[str, Any], Finish]:
+    """The `register` argument of one registration call, and its `Finish`.
+
+    `register(*args)` checks its arguments and returns what applying them does; that runs only
+    once the implementation has returned, so a plugin that raises part-way registers nothing.
+    """
+    pending: list[Callable[[], None]] = []
+
+    def call(*args: Any, **kwargs: Any) -> None:
+        pending.append(register(*args, **kwargs))
+
+    def finish(ok: bool) -> None:
+        if ok:
+            for apply in pending:
+                apply()
+
+    return {"register": call}, finish
 
 
 @attrs.frozen
@@ -75,7 +102,8 @@ class Registry:
         self.failures: list[PluginInfo] = []
         self.skipped: list[PluginInfo] = []
         """Installed plugins left out by LLM_COST_LOAD_PLUGINS or LLM_COST_DISABLE_PLUGINS."""
-        self._register(_defaults, PluginInfo("llm_cost_core", CORE_DISTRIBUTION, _core_version()))
+        self.core = PluginInfo("llm_cost_core", CORE_DISTRIBUTION, _core_version())
+        self._register(_defaults, self.core)
         found = entry_points(group=hookspecs.PROJECT) if entry_points_ is None else entry_points_
         for ep in self._selected(found):
             self._load_entry_point(ep)
@@ -175,22 +203,29 @@ class Registry:
         )
 
     def call_each(
-        self, hook_name: str, make_kwargs: Callable[[PluginInfo], dict[str, Any]]
+        self, hook_name: str, begin: Callable[[PluginInfo], tuple[dict[str, Any], Finish]]
     ) -> None:
-        """Call every implementation of a registration hook, isolating the ones that raise.
+        """Call every implementation of a registration hook, each one all or nothing.
 
-        `make_kwargs(plugin)` gives the arguments for one plugin, so that what it registers can
-        be traced back to it.
+        `begin(plugin)` gives the arguments for one plugin's implementation, so that what it
+        registers can be traced back to it, and the `Finish` that applies what it registered
+        when it returned, or drops it when it raised: a half-registered plugin would work in
+        part and be reported as broken. Core's own plugin goes first, whatever the others'
+        `tryfirst`/`trylast`, so that its commands and prices are there before any plugin's.
         """
-        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+        impls = getattr(self.pm.hook, hook_name).get_hookimpls()
+        for impl in sorted(impls, key=lambda impl: impl.plugin is not _defaults):
             info = self.plugins[impl.plugin_name]
-            kwargs = make_kwargs(info)
+            kwargs, finish = begin(info)
             try:
                 impl.function(**{name: kwargs[name] for name in impl.argnames})
             except (Exception, SystemExit) as exc:
+                finish(False)
                 if _strict():
                     raise
                 self._fail(info, f"raised in {hook_name}", exc)
+            else:
+                finish(True)
 
     def first_result(self, hook_name: str, **kwargs: Any) -> Any:
         """A firstresult hook, in pluggy's call order, skipping (with a warning) any that raises."""
@@ -209,26 +244,29 @@ class Registry:
     # -- encodings ---------------------------------------------------------------------------
 
     def _collect_encodings(self) -> None:
-        def make_register(info: PluginInfo) -> dict[str, Any]:
-            def register(spec: EncodingSpec) -> None:
+        def begin(info: PluginInfo) -> tuple[dict[str, Any], Finish]:
+            def register(spec: EncodingSpec) -> Callable[[], None]:
                 if not isinstance(spec, EncodingSpec):
                     raise TypeError(f"register() takes an EncodingSpec, not {type(spec).__name__}")
-                self.registrations.append(Registered(spec, info))
-                for name in spec.names:
-                    if name in self._conflicts:
-                        self._conflicts[name].append(info)
-                    elif name in self._encodings:
-                        self._conflicts[name] = [self._encodings.pop(name).plugin, info]
-                    else:
-                        self._encodings[name] = Registered(spec, info)
+                return functools.partial(self._add_encoding, Registered(spec, info))
 
-            return {"register": register}
+            return staged(register)
 
-        self.call_each("register_encodings", make_register)
+        self.call_each("register_encodings", begin)
         for name in sorted(self._conflicts):
             if _strict():
                 raise PluginConflictError(self._conflict_message(name))
             warnings.warn(self._conflict_message(name), PluginWarning, stacklevel=3)
+
+    def _add_encoding(self, entry: Registered) -> None:
+        self.registrations.append(entry)
+        for name in entry.spec.names:
+            if name in self._conflicts:
+                self._conflicts[name].append(entry.plugin)
+            elif name in self._encodings:
+                self._conflicts[name] = [self._encodings.pop(name).plugin, entry.plugin]
+            else:
+                self._encodings[name] = entry
 
     def _conflict_message(self, name: str) -> str:
         owners = " and ".join(info.label for info in self._conflicts[name])
@@ -289,20 +327,80 @@ class Registry:
             f"if a plugin provides it, pip install {dist}"
         )
 
+    # -- commands ----------------------------------------------------------------------------
+
+    def add_commands(self, group: click.Group) -> None:
+        """Let every plugin add its commands to `group` (`register_commands`), all or nothing.
+
+        A command whose name `group` already has, core's or an earlier plugin's, is not
+        replaced (nor removed): the first stays, and a warning names both distributions. Done
+        once per registry: the group goes back to the commands it had before any registry added
+        to it, so that a new registry (as tests make) does not inherit the last one's.
+        """
+        if _commands_added_by.get(group) is self:
+            return
+        base = _base_commands.setdefault(group, dict(group.commands))
+        group.commands.clear()
+        group.commands.update(base)
+        owners = dict.fromkeys(base, self.core)
+
+        def begin(info: PluginInfo) -> tuple[dict[str, Any], Finish]:
+            before = dict(group.commands)
+
+            def finish(ok: bool) -> None:
+                after = dict(group.commands)
+                group.commands.clear()
+                group.commands.update(before)
+                if not ok:
+                    return
+                for name, command in after.items():
+                    if name not in before:
+                        group.commands[name] = command
+                        owners[name] = info
+                    elif command is not before[name]:
+                        self._refuse(
+                            info,
+                            f"adds command {name!r}, which {owners[name].label} already "
+                            f"provides; {owners[name].distribution}'s is kept",
+                            f"command {name!r} not added: {owners[name].label} provides it",
+                        )
+                for name in before.keys() - after.keys():
+                    self._refuse(
+                        info,
+                        f"removes command {name!r} of {owners[name].label}; it is kept",
+                        f"command {name!r} of {owners[name].label} not removed",
+                    )
+
+            return {"cli": group}, finish
+
+        self.call_each("register_commands", begin)
+        _commands_added_by[group] = self
+
+    def _refuse(self, info: PluginInfo, warning: str, error: str) -> None:
+        """Report a change a plugin made that was undone (listed by `llm-cost plugins`)."""
+        message = f"plugin {info.name!r} ({info.label}) {warning}"
+        if _strict():
+            raise PluginConflictError(message)
+        self.failures.append(attrs.evolve(info, error=error))
+        warnings.warn(message, PluginWarning, stacklevel=4)
+
     # -- models ------------------------------------------------------------------------------
 
     def _collect_models(self) -> dict[str, str]:
         if self._models is None:
             models: dict[str, str] = {}
 
-            def make_register(info: PluginInfo) -> dict[str, Any]:
-                def register(model: str, encoding: str, prefix: bool = False) -> None:
-                    (self._prefixes if prefix else models)[model] = encoding
-                    self.model_registrations.append((info, model, encoding, prefix))
+            def begin(info: PluginInfo) -> tuple[dict[str, Any], Finish]:
+                def register(model: str, encoding: str, prefix: bool = False) -> Callable[[], None]:
+                    def apply() -> None:
+                        (self._prefixes if prefix else models)[model] = encoding
+                        self.model_registrations.append((info, model, encoding, prefix))
 
-                return {"register": register}
+                    return apply
 
-            self.call_each("register_models", make_register)
+                return staged(register)
+
+            self.call_each("register_models", begin)
             self._models = models
         return self._models
 
@@ -345,16 +443,18 @@ class Registry:
 
             prices: dict[str, PriceEntry] = {}
 
-            def make_register(info: PluginInfo) -> dict[str, Any]:
-                def register(price: ModelPrice) -> None:
+            def begin(info: PluginInfo) -> tuple[dict[str, Any], Finish]:
+                def register(price: ModelPrice) -> Callable[[], None]:
                     if not isinstance(price, ModelPrice):
                         kind = type(price).__name__
                         raise TypeError(f"register() takes a ModelPrice, not {kind}")
-                    prices[price.model] = PriceEntry(price, info.label)
+                    return functools.partial(
+                        prices.__setitem__, price.model, PriceEntry(price, info.label)
+                    )
 
-                return {"register": register}
+                return staged(register)
 
-            self.call_each("register_prices", make_register)
+            self.call_each("register_prices", begin)
             self._prices = prices
         return self._prices
 
@@ -377,6 +477,12 @@ def _core_version() -> str:
 
 _registry: Registry | None = None
 _registry_lock = threading.Lock()
+_base_commands: weakref.WeakKeyDictionary[click.Group, dict[str, click.Command]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Each group's own commands, before any registry added plugins' to it."""
+_commands_added_by: weakref.WeakKeyDictionary[click.Group, Registry] = weakref.WeakKeyDictionary()
+"""The registry whose plugins' commands each group holds."""
 
 
 def registry() -> Registry:
