@@ -351,7 +351,8 @@ def _run(argv: list[str] | None) -> int:
 
 
 def run() -> None:
-    """The `llm-cost` console script."""
+    """The `llm-cost` command, run by the console script `_entry.run` (which also turns a Ctrl-C
+    while this module is imported into exit 130)."""
     code = main()
     try:
         if sys.stdout is not None:
