@@ -148,9 +148,10 @@ class SegmentCounter:
 
 def cut_windows(blocks: Iterable[str], size: int | None = None) -> Iterator[str]:
     """The text of `blocks`, concatenated, again as windows of at least `size` (by default
-    `WINDOW`) characters (the last may be shorter) that end just before a cut: a space followed by a non-whitespace
-    character. Text with no cut in it stays whole, however long; blocks are joined only once a
-    cut is in reach, so a long stretch without one is not copied over and over."""
+    `WINDOW`) characters, the last maybe shorter, that end just before a cut: a space followed
+    by a non-whitespace character. Text with no cut in it stays whole, however long; blocks are
+    joined only once a cut is in reach, so a long stretch without one is not copied again and
+    again."""
     if size is None:
         size = WINDOW
     buffer = ""  # held text, joined

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from itertools import pairwise
 
 import pytest
 from conftest import cached_reference
@@ -26,7 +27,7 @@ TEXT = st.lists(st.sampled_from(PARTS), max_size=60).map("".join)
 
 def split_at(text: str, cuts: list[int]) -> list[str]:
     bounds = [0, *sorted(c % (len(text) + 1) for c in cuts), len(text)]
-    return [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [text[a:b] for a, b in pairwise(bounds)]
 
 
 CUTS = st.lists(st.integers(0, 10_000), max_size=8)
@@ -111,12 +112,11 @@ def test_without_the_promise_a_stream_is_joined_and_counted_whole():
 
 # -- reading a block at a time ----------------------------------------------------------------
 
-BYTES = st.lists(
-    st.sampled_from([b"a", b" ", b"\xc3\xa9", b"\xe4\xb8\xad", b"\xf0\x9f\x98\x80", b"\x80",
-                     b"\xbf", b"\xc3", b"\xe4\xb8", b"\xf0\x9f", b"\xff", b"\xef\xbf\xbd",
-                     b"\xed\xa0\x80", b"\xf4\x90\x80\x80"]),  # fmt: skip
-    max_size=40,
-).map(b"".join)
+# Whole, broken and stray UTF-8 sequences, U+FFFD itself, a surrogate and one past U+10FFFF.
+UTF8_PARTS = [b"a", b" ", b"\xc3\xa9", b"\xe4\xb8\xad", b"\xf0\x9f\x98\x80", b"\x80", b"\xbf",
+              b"\xc3", b"\xe4\xb8", b"\xf0\x9f", b"\xff", b"\xef\xbf\xbd", b"\xed\xa0\x80",
+              b"\xf4\x90\x80\x80"]  # fmt: skip
+BYTES = st.lists(st.sampled_from(UTF8_PARTS), max_size=40).map(b"".join)
 
 
 @given(data=st.one_of(BYTES, st.binary(max_size=60)), block=st.integers(1, 9))
