@@ -155,3 +155,25 @@ def test_a_file_over_many_blocks_counts_as_a_whole(encoding_name, tmp_path, caps
     out, err = capsys.readouterr()
     assert out == f"{want}\n"
     assert f"{replaced} invalid UTF-8 bytes replaced" in err
+
+
+def test_report_and_estimate_read_a_block_at_a_time_and_agree_with_the_whole(
+    encoding_name, tmp_path, capsys, monkeypatch
+):
+    import json
+
+    data = ("a  wörld\tof 日本語 😀 words,\nand  more " * 30).encode() + b"\xe4\xb8 \xff end"
+    path = tmp_path / "words.txt"
+    path.write_bytes(data)
+    text, _ = decode_utf8(data)
+    tokens = lc.get_encoding(encoding_name).count(text)
+    monkeypatch.setattr(inputs, "BLOCK", 5)
+    monkeypatch.setattr(segments, "WINDOW", 11)
+    assert main(["report", "--json", "-e", encoding_name, str(path)]) == 0
+    row = json.loads(capsys.readouterr().out)["inputs"][0]
+    want = {"bytes": len(data), "chars": len(text), "words": len(text.split()), "tokens": tokens}
+    assert {key: row[key] for key in want} == want
+    model = {"o200k": "gpt-4o", "cl100k": "gpt-4"}.get(encoding_name)
+    if model is not None:
+        assert main(["estimate", "--json", "-m", model, str(path)]) == 0
+        assert json.loads(capsys.readouterr().out)["tokens"]["input"] == tokens

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..errors import LLMCostError
-from ..inputs import STDIN, read_text
+from ..inputs import STDIN, TextStream
 from ..prices import usd
 from ._common import as_of, dumps, load_table, money, price_label, prices_option, resolve_model
+
+if TYPE_CHECKING:
+    from ..encoding import Encoding
 
 _TOKENS = click.IntRange(min=0)
 
@@ -68,7 +70,7 @@ def command(
             f"no price for model {model!r}; give one in a price file with --prices FILE"
         )
     if input_tokens is None:
-        input_tokens = sum(encoding.count(text) for text in _texts(texts, files))
+        input_tokens = _count_inputs(encoding, texts, files)
     price = entry.price
     try:
         cost = price.cost(input_tokens, cached_tokens, output_tokens)
@@ -124,17 +126,19 @@ def command(
     )
 
 
-def _texts(texts: tuple[str, ...], files: tuple[str, ...]) -> Iterator[str]:
-    """Each text to count, one at a time; a file that cannot be read ends the command."""
+def _count_inputs(encoding: Encoding, texts: tuple[str, ...], files: tuple[str, ...]) -> int:
+    """The tokens of all texts, or of all files read a block at a time (bounded memory); a file
+    that cannot be read ends the command."""
     if texts:
-        yield from texts
-        return
+        return sum(map(encoding.count, texts))
     from ..cli import _warn_replaced
 
+    total = 0
     for path in files or (STDIN,):
         try:
-            got = read_text(path)
+            with TextStream(path) as stream:
+                total += encoding.count_stream(stream)
         except LLMCostError as exc:
             raise click.ClickException(str(exc)) from None
-        _warn_replaced(got.label, got.replaced_bytes)
-        yield got.text
+        _warn_replaced(stream.label, stream.replaced_bytes)
+    return total

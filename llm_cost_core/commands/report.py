@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -10,8 +11,9 @@ import click
 
 from ..cli import encoding_options
 from ..errors import LLMCostError
-from ..inputs import STDIN, read_text
+from ..inputs import STDIN, TextStream
 from ..prices import per_million, usd
+from ..segments import cut_windows
 from ._common import dumps, load_table, prices_option, resolve_model
 
 
@@ -49,16 +51,16 @@ def command(
     rows: list[dict[str, Any]] = []
     for path in paths:
         try:
-            got = read_text(path)
+            with TextStream(path) as stream:
+                measured = _Measured(stream)
+                tokens = enc.count_stream(measured)
         except LLMCostError as exc:
             if len(paths) == 1:
                 raise click.ClickException(str(exc)) from None
             _error(str(exc))
             continue
-        _warn_replaced(got.label, got.replaced_bytes)
-        rows.append(
-            _row(got.label, got.size, len(got.text), len(got.text.split()), enc.count(got.text))
-        )
+        _warn_replaced(stream.label, stream.replaced_bytes)
+        rows.append(_row(stream.label, stream.size, measured.chars, measured.words, tokens))
     unreadable = len(paths) - len(rows)
     if len(paths) > 1:
         rows.append(_row("total", *(sum(row[key] for row in rows) for key in _SUMMED)))
@@ -82,6 +84,21 @@ def command(
 
 
 _SUMMED = ("bytes", "chars", "words", "tokens")
+
+
+class _Measured:
+    """The text of a stream, passed on window by window (cut before spaces, so no word spans
+    two) while its characters and words are counted."""
+
+    def __init__(self, blocks: Iterable[str]) -> None:
+        self._blocks = blocks
+        self.chars = self.words = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for window in cut_windows(self._blocks):
+            self.chars += len(window)
+            self.words += len(window.split())
+            yield window
 
 
 def _row(label: str, size: int, chars: int, words: int, tokens: int) -> dict[str, Any]:
