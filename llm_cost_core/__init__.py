@@ -9,6 +9,7 @@ Importing this package loads no plugin and no vocab; the first call that needs t
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING
 
 from .errors import (
@@ -19,21 +20,31 @@ from .errors import (
     UnknownModelError,
     VocabError,
 )
-from .hookspecs import hookimpl
-from .spec import EncodingSpec
-from .vocab import TiktokenFile
 
 if TYPE_CHECKING:
     from .encoding import Encoding
+    from .hookspecs import hookimpl
+    from .spec import EncodingSpec
+    from .vocab import TiktokenFile
 else:
+    _LAZY = {
+        "Encoding": ".encoding",
+        "EncodingSpec": ".spec",
+        "TiktokenFile": ".vocab",
+        "hookimpl": ".hookspecs",
+    }
 
     def __getattr__(name: str) -> object:
-        """`lc.Encoding` without importing the engine (and `regex`) at `import llm_cost_core`."""
-        if name == "Encoding":
-            from .encoding import Encoding
-
-            return Encoding
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        """Names from modules that import pluggy, attrs or regex, imported on first use: so
+        `import llm_cost_core` imports nothing else, and the console script (which it runs
+        before any of the script's own code) is quick to reach the point where it can catch
+        Ctrl-C."""
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module, __name__), name)
+        globals()[name] = value
+        return value
 
 
 __version__ = "0.1.0"
