@@ -21,6 +21,7 @@ SAMPLES = [
     b"<|endoftext|>x",
     b'{"text": "hi", "n": 1.50}\n{}\n[1]\n{"text": 3}\n{ "a" : 1 , "text" : "x\\u2028" }  \r',
     b'{"text": [{"role": "user", "content": "hi"}]}\nnot json\n{"llm_cost": 1, "text": ""}',
+    b"\x02\x03caf\xc3\xa9 na\xefve  \r\n\t x\xe4\xb8 \xf0\x9f\x98\x80 y'll  z \xff",
 ]
 FINDINGS: list[bytes] = []  # fuzz findings, replayed forever
 
@@ -40,3 +41,12 @@ def test_targets_catch_a_wrong_count(monkeypatch):
     monkeypatch.setattr(type(enc), "count", lambda self, text: 0)
     with pytest.raises(AssertionError, match="count differs"):
         targets.encode_replace(b"a non-empty text")
+
+
+def test_the_stream_target_catches_a_wrong_stream_count(monkeypatch):
+    enc, _ = (targets.encodings() or [(None, None)])[0]
+    if enc is None:
+        pytest.skip("no encoding installed")
+    monkeypatch.setattr(type(enc), "count_stream", lambda self, blocks: 0)
+    with pytest.raises(AssertionError, match="count_stream differs"):
+        targets.stream(b"\x01\x01a b c")

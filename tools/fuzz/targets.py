@@ -7,10 +7,11 @@ compared with it id for id. Kept free of atheris so the same functions replay fi
 from __future__ import annotations
 
 import functools
+import io
 import json
 
 import llm_cost_core as lc
-from llm_cost_core import pipe
+from llm_cost_core import inputs, pipe, segments
 from llm_cost_core.chat import count_messages
 from llm_cost_core.scanner import regex_scanner
 
@@ -120,9 +121,35 @@ def _line_processor(name: str) -> pipe.LineProcessor:
     return pipe.LineProcessor(pipe.LineCounter(encoding=name))
 
 
+def stream(data: bytes) -> None:
+    """A file read a block at a time and counted window by window, as `llm-cost FILE` does, with
+    block and window sizes from the first two bytes: the text is what decoding the whole gives,
+    the replaced bytes are counted the same, and the count is the whole text's, tiktoken's."""
+    if len(data) < 2:
+        return
+    block, window, body = data[0] % 16 + 1, data[1] % 16 + 1, data[2:]
+    text, replaced = inputs.decode_utf8(body)
+    saved = inputs.BLOCK, segments.WINDOW
+    inputs.BLOCK, segments.WINDOW = block, window
+    try:
+        got = inputs.TextStream("-", io.BytesIO(body))
+        assert "".join(got) == text, "a block-wise decode differs from the whole's"
+        assert got.replaced_bytes == replaced, "replaced bytes counted differently"
+        for enc, ref in encodings():
+            want = len(enc.encode_ordinary(text))
+            if ref is not None:
+                assert want == len(ref.encode_ordinary(text)), f"{enc.name}: differs from tiktoken"
+            blocks = inputs.TextStream("-", io.BytesIO(body))
+            assert enc.count_stream(blocks) == want, f"{enc.name}: count_stream differs"
+            assert enc.count(text) == want, f"{enc.name}: windowed count differs"
+    finally:
+        inputs.BLOCK, segments.WINDOW = saved
+
+
 TARGETS = {
     "encode_replace": encode_replace,
     "encode_surrogateescape": encode_surrogateescape,
     "scanner": scanner,
     "pipe_line": pipe_line,
+    "stream": stream,
 }
