@@ -19,7 +19,7 @@ import click
 
 from . import __version__
 from ._env import flag as _flag
-from .errors import LLMCostError, UnknownEncodingError, UnknownModelError
+from .errors import InputError, LLMCostError, UnknownEncodingError, UnknownModelError
 from .inputs import STDIN, TextStream, decode_utf8
 
 if TYPE_CHECKING:
@@ -211,7 +211,7 @@ def _count_files(enc: Encoding, paths: list[str], single: bool) -> Iterator[tupl
         try:
             with TextStream(path) as stream:
                 tokens = enc.count_stream(stream)
-        except LLMCostError as exc:
+        except InputError as exc:  # a vocab that cannot load is the command's error, not the file's
             if single:
                 raise click.ClickException(str(exc)) from None
             _error(str(exc))

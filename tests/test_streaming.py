@@ -177,3 +177,26 @@ def test_report_and_estimate_read_a_block_at_a_time_and_agree_with_the_whole(
     if model is not None:
         assert main(["estimate", "--json", "-m", model, str(path)]) == 0
         assert json.loads(capsys.readouterr().out)["tokens"]["input"] == tokens
+
+
+@pytest.mark.parametrize("command", [[], ["report"]])
+def test_a_vocab_that_cannot_load_is_one_error_not_one_per_file(
+    encoding_name, tmp_path, capsys, monkeypatch, command
+):
+    from llm_cost_core.encoding import Encoding
+    from llm_cost_core.errors import VocabError
+
+    def broken(self):
+        raise VocabError("cannot read vocab: reinstall the plugin")
+
+    paths = [tmp_path / "a.txt", tmp_path / "b.txt"]
+    for path in paths:
+        path.write_text("some words")
+    monkeypatch.setattr(Encoding, "_loaded_ranks", broken)
+    enc = lc.get_encoding(encoding_name)
+    for built in ("_counter", "_bpe", "_ranks"):  # as if nothing had been counted before
+        monkeypatch.setattr(enc, built, None)
+    code = main([*command, "-e", encoding_name, *map(str, paths)])
+    out, err = capsys.readouterr()
+    assert (code, out) == (1, "")
+    assert err.count("cannot read vocab") == 1

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import LLMCostError
+from ..errors import InputError
 from ..inputs import STDIN, TextStream
 from ..prices import usd
 from ._common import as_of, dumps, load_table, money, price_label, prices_option, resolve_model
@@ -138,7 +138,7 @@ def _count_inputs(encoding: Encoding, texts: tuple[str, ...], files: tuple[str, 
         try:
             with TextStream(path) as stream:
                 total += encoding.count_stream(stream)
-        except LLMCostError as exc:
+        except InputError as exc:
             raise click.ClickException(str(exc)) from None
         _warn_replaced(stream.label, stream.replaced_bytes)
     return total

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ..cli import encoding_options
-from ..errors import LLMCostError
+from ..errors import InputError
 from ..inputs import STDIN, TextStream
 from ..prices import per_million, usd
 from ..segments import cut_windows
@@ -54,7 +54,7 @@ def command(
             with TextStream(path) as stream:
                 measured = _Measured(stream)
                 tokens = enc.count_stream(measured)
-        except LLMCostError as exc:
+        except InputError as exc:  # a vocab that cannot load is the command's error, not the file's
             if len(paths) == 1:
                 raise click.ClickException(str(exc)) from None
             _error(str(exc))
