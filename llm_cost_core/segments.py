@@ -78,6 +78,12 @@ class SegmentCounter:
             return total + self._count(window)
 
     def _count(self, text: str) -> int:
+        try:
+            return self._count_queued(text)
+        finally:  # an interrupted count (Ctrl-C, a broken promise) must not leave chunks queued
+            self._pending.clear()
+
+    def _count_queued(self, text: str) -> int:
         chunks = _split(text)
         n = len(chunks)
         if n == 1:

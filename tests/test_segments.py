@@ -203,3 +203,19 @@ def test_piece_counts_are_bounded_and_agree_with_encode(encoding, monkeypatch):
     assert engine.count(pieces) == sum(len(engine.encode([p])) for p in pieces)
     assert 0 < len(engine._counts) <= 8
     assert "y" * 100 not in engine._counts  # long pieces are counted, not remembered
+
+
+def test_an_interrupted_count_leaves_nothing_queued_for_the_next():
+    """Unknown chunks are queued while a text is summed; a count stopped half-way (Ctrl-C in a
+    notebook) must not add their tokens to the next count."""
+    interrupt = [True]
+
+    def scan_once_interrupted(text):
+        if interrupt.pop() if interrupt else False:
+            raise KeyboardInterrupt
+        return words(text)
+
+    enc = make(Declared(scan_once_interrupted))
+    with pytest.raises(KeyboardInterrupt):
+        enc.count("first words here that are new")
+    assert enc.count("alpha beta gamma delta") == len("alpha beta gamma delta")
