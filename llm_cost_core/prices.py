@@ -65,9 +65,16 @@ def _money(value: Any) -> Decimal:
         text = value if isinstance(value, str) else repr(value)
         if not _PRICE_TEXT.fullmatch(text.removeprefix("-")):
             raise ValueError(
-                f"{value!r} is not a number written as JSON writes one (such as 0.075 or 7.5e-2)"
+                f"{_short(text)!r} is not a number written as JSON writes one (such as 0.075 or "
+                "7.5e-2)"
             )
-        price = Decimal(text)
+        try:
+            price = Decimal(text)
+        except decimal.InvalidOperation:  # an exponent beyond what Decimal can hold
+            raise ValueError(
+                f"{_short(text)} is out of range: a price has at most {MAX_INTEGER_DIGITS} digits "
+                f"before the decimal point and {MAX_DECIMAL_PLACES} after it"
+            ) from None
     else:
         price = Decimal(value)
     if not price.is_finite():
@@ -91,6 +98,20 @@ def _money(value: Any) -> Decimal:
             f"{shown} has too many decimal places: a price has at most {MAX_DECIMAL_PLACES}"
         )
     return price
+
+
+def _short(text: str) -> str:
+    """Text for a one-line message: a very long value shown by its ends."""
+    return text if len(text) <= 40 else f"{text[:18]}...{text[-18:]}"
+
+
+def _json_number(text: str) -> Decimal | str:
+    """A JSON number as a Decimal; one beyond Decimal's range stays text, for `_money` to refuse
+    with a message (json.loads would otherwise raise decimal.InvalidOperation)."""
+    try:
+        return Decimal(text)
+    except decimal.InvalidOperation:
+        return text
 
 
 def parse_money(value: Any) -> Decimal:
@@ -172,7 +193,7 @@ def usd(amount: Decimal) -> str:
 def parse_prices(data: bytes | str, label: str) -> list[ModelPrice]:
     """The prices in a price file's text, validated; errors are one line naming `label`."""
     try:
-        table = json.loads(data, parse_float=Decimal, parse_int=Decimal)
+        table = json.loads(data, parse_float=_json_number, parse_int=_json_number)
     except (ValueError, RecursionError) as exc:
         raise PricesError(f"{label}: not valid JSON: {exc}") from None
     if not isinstance(table, dict):

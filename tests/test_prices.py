@@ -301,6 +301,10 @@ def _price_file(value: str) -> str:
         ("0.0000000000000000000000000000001", "has too many decimal places"),
         ("0." + "0" * 1000 + "1", "1E-1001 has too many decimal places"),
         ("9" * 1000, "1.000000E+1000 is too large"),  # a thousand digits, shown short
+        # Exponents beyond what Decimal holds (it raises InvalidOperation, not ValueError).
+        ("1e99999999999999999999", "1e99999999999999999999 is out of range: a price has at most"),
+        ('"1e-99999999999999999999"', "1e-99999999999999999999 is out of range"),
+        ('"' + "x" * 300 + '"', "'xxxxxxxxxxxxxxxxxx...xxxxxxxxxxxxxxxxxx' is not a number"),
         # A price is 0 or more, written without a sign.
         ("-0", "-0 has a minus sign; a price is written without one"),
         ("-0.0", "-0.0 has a minus sign"),
