@@ -283,9 +283,9 @@ def scenario_c(corpus: Path, runs: int, encodings: list[str], bound: bool = True
     samples: dict[tuple[str, str], list[dict]] = {}
     for run in range(runs):
         for encoding in encodings:
-            # Alternate who goes first, so that a slow patch of the machine hits both.
+            # Each goes first in turn, so that a slow patch of the machine hits them all.
             engines = ("ours", "tiktoken", "merge-free") if bound else ("ours", "tiktoken")
-            shift = run % len(engines)  # each goes first in turn, so a slow patch hits them all
+            shift = run % len(engines)
             for engine in engines[shift:] + engines[:shift]:
                 done = subprocess.run(
                     [sys.executable, __file__, "_count", engine, encoding, str(corpus)],
