@@ -204,7 +204,7 @@ def _checked_text(text: str) -> str:
 
 
 def _count_files(enc: Encoding, paths: list[str], single: bool) -> Iterator[tuple[str, int]]:
-    """Each file's tokens, read a block at a time (bounded memory, whatever the size); an
+    """Each file's tokens, read a block at a time (see `Encoding.count_stream`); an
     unreadable one among several is reported and skipped (the exit code then says so), a
     single one is the error."""
     for path in paths:

@@ -13,7 +13,7 @@ import regex
 from . import flatvocab
 from .bpe import BPEEngine
 from .scanner import Scanner
-from .segments import SegmentCounter, cut_windows
+from .segments import SegmentCounter
 from .spec import EncodingSpec, Ranks
 
 
@@ -82,14 +82,15 @@ class Encoding:
 
     def count_stream(self, blocks: Iterable[str]) -> int:
         """`count("".join(blocks))` for text that arrives in blocks, such as a file read a
-        megabyte at a time. When the scanner splits before spaces the blocks are counted as
-        they come, in memory bounded by about a megabyte of text; otherwise they are joined."""
+        megabyte at a time. When the scanner splits before spaces (and after line breaks) the
+        blocks are counted as they come, a window of about a megabyte at a time; otherwise, or
+        for a stretch with no such cut, they are joined."""
         counter = self._counter
         if counter is None:
             counter = self._make_counter()
         if isinstance(counter, SegmentCounter):
             # Windows end just before a space, so no surrogate pair straddles two of them.
-            return counter.count_windows(map(_checked_window, cut_windows(blocks)))
+            return counter.count_windows(map(_checked_window, counter.windows(blocks)))
         return self.count("".join(blocks))
 
     def encode(

@@ -18,6 +18,10 @@ A scanner may carry optional attributes that the count path reads (a plain funct
   the same whatever follows it, and that the pieces from it on are those of the text from it on
   (no look-behind). `Encoding.count` then counts text as independent, cacheable segments (see
   segments.py). A plugin that sets it proves it with a test against its own pattern.
+- `splits_after_newline` (bool), read only with `splits_before_space`: the same three promises
+  for the position just after a line feed that is followed by a character that is neither
+  whitespace (to Python) nor `/`. Long texts and streams are then also cut into windows at line
+  breaks, so text without spaces (lists, minified JSON, logs) is counted in bounded memory too.
 """
 
 Spans = tuple[tuple[int, int], ...]
@@ -35,11 +39,17 @@ class RegexScanner:
     """
 
     def __init__(
-        self, pattern: str, ascii_pattern: str | None = None, *, splits_before_space: bool = False
+        self,
+        pattern: str,
+        ascii_pattern: str | None = None,
+        *,
+        splits_before_space: bool = False,
+        splits_after_newline: bool = False,
     ) -> None:
         self.pattern = pattern
         self.ascii_pattern = ascii_pattern
         self.splits_before_space = splits_before_space
+        self.splits_after_newline = splits_after_newline
         if ascii_pattern is not None:
             self._ascii_findall: Callable[[str], list[str]] = re.compile(ascii_pattern).findall
         else:
@@ -59,10 +69,19 @@ class RegexScanner:
 
 
 def regex_scanner(
-    pattern: str, ascii_pattern: str | None = None, *, splits_before_space: bool = False
+    pattern: str,
+    ascii_pattern: str | None = None,
+    *,
+    splits_before_space: bool = False,
+    splits_after_newline: bool = False,
 ) -> RegexScanner:
     """A scanner for `pattern` (see `RegexScanner`)."""
-    return RegexScanner(pattern, ascii_pattern, splits_before_space=splits_before_space)
+    return RegexScanner(
+        pattern,
+        ascii_pattern,
+        splits_before_space=splits_before_space,
+        splits_after_newline=splits_after_newline,
+    )
 
 
 @functools.lru_cache(maxsize=32)

@@ -15,7 +15,10 @@ is always correct, only a little less cacheable.
 
 The same promise bounds memory: a long text, or a stream of blocks (`cut_windows`), is counted
 window by window, each window ending just before a cut, so no list of chunks ever spans more
-than one window (a 100 MB text would otherwise make about 17 M chunk strings at once).
+than one window (a 100 MB text would otherwise make about 17 M chunk strings at once). A
+scanner that also has `splits_after_newline` lets windows end just after a line feed followed
+by a non-space other than `/`, so text without spaces is windowed too. A window followed by a
+space cut is counted followed by " a"; one followed by a line-break cut, by "a".
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from itertools import accumulate, compress, count, filterfalse, islice
 from operator import sub
 
 _CUT = re.compile(r" (?=\S)")
+_CUT_OR_LINE = re.compile(r" (?=\S)|(?<=\n)(?=[^\s/])")  # also just after such a line feed
 _split = _CUT.split
 _STAND_IN = " a"  # a space followed by a non-whitespace character
 _CACHE_ITEMS = 1 << 18  # segments remembered before the map starts afresh (~30 MB at most)
@@ -55,24 +59,33 @@ class SegmentCounter:
         self._lookup = self._segments.__getitem__
         self._heads: dict[str, int] = {}  # the first chunk of a text, followed by a cut
         self._tails: dict[str, int] = {}  # the last chunk, after a cut space, ending the text
+        self.after_newline = getattr(scanner, "splits_after_newline", False) is True
+        """Whether windows may also end just after a line break (see `cut_windows`)."""
 
     def __call__(self, text: str) -> int:
         if len(text) > WINDOW:
-            return self.count_windows(cut_windows((text,)))
+            return self.count_windows(self.windows((text,)))
         # The queue of unknown chunks is per call: one count at a time (the GIL runs one anyway).
         with self._lock:
             return self._count(text)
 
+    def windows(self, blocks: Iterable[str]) -> Iterator[str]:
+        """`cut_windows` with the cuts this scanner promises."""
+        return cut_windows(blocks, after_newline=self.after_newline)
+
     def count_windows(self, windows: Iterable[str]) -> int:
-        """The tokens of the windows' concatenation, where every window but the last ends just
-        before a cut (as `cut_windows` makes them). By the promise, a window followed by a cut
-        counts as the window followed by the stand-in, minus the stand-in's own tokens."""
+        """The tokens of the windows' concatenation, where every window but the last ends at a
+        cut (as `windows` makes them). By the promise, a window followed by a cut counts as the
+        window followed by a stand-in for what follows (" a" after a space cut, "a" after a
+        line-break cut: the next window's first character tells), minus the stand-in's own
+        tokens."""
         total = 0
         ahead = iter(windows)
         window = next(ahead, "")
         for following in ahead:  # the lock is taken per window: a stream may be slow to come
+            stand_in = _STAND_IN if following.startswith(" ") else _STAND_IN[1:]
             with self._lock:
-                total += self._count(window + _STAND_IN) - self._count(_STAND_IN)
+                total += self._count(window + stand_in) - self._count(stand_in)
             window = following
         with self._lock:
             return total + self._count(window)
@@ -152,14 +165,18 @@ class SegmentCounter:
         return list(map(sub, islice(at, 1, None), at))
 
 
-def cut_windows(blocks: Iterable[str], size: int | None = None) -> Iterator[str]:
+def cut_windows(
+    blocks: Iterable[str], size: int | None = None, *, after_newline: bool = False
+) -> Iterator[str]:
     """The text of `blocks`, concatenated, again as windows of at least `size` (by default
-    `WINDOW`) characters, the last maybe shorter, that end just before a cut: a space followed
-    by a non-whitespace character. Text with no cut in it stays whole, however long; blocks are
-    joined only once a cut is in reach, so a long stretch without one is not copied again and
-    again."""
+    `WINDOW`) characters, the last maybe shorter, that end at a cut: just before a space
+    followed by a non-whitespace character, or (`after_newline`) just after a line feed followed
+    by a non-whitespace character other than `/`. Text with no cut in it stays whole, however
+    long; blocks are joined only once a cut is in reach, so a long stretch without one is not
+    copied again and again."""
     if size is None:
         size = WINDOW
+    cut = _CUT_OR_LINE if after_newline else _CUT
     buffer = ""  # held text, joined
     parts: list[str] = []  # held blocks after `buffer`, not joined yet
     held = 0
@@ -171,12 +188,12 @@ def cut_windows(blocks: Iterable[str], size: int | None = None) -> Iterator[str]
         last = block[-1]
         parts.append(block)
         held += len(block)
-        if held <= size or _CUT.search(probe) is None:
+        if held <= size or cut.search(probe) is None:
             continue
         buffer = "".join((buffer, *parts)) if buffer or len(parts) > 1 else parts[0]
         parts.clear()
         start = 0
-        while (found := _CUT.search(buffer, start + size)) is not None:
+        while (found := cut.search(buffer, start + size)) is not None:
             yield buffer[start : found.start()]
             start = found.start()
         buffer = buffer[start:]

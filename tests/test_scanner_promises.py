@@ -6,6 +6,9 @@
   text from it on. Core's segment count relies on this, so it is checked on text full of the
   cases that could break it: whitespace runs of every kind, CRLF, \\x1c-\\x1f (whitespace to
   Python, not to tiktoken), NBSP, U+3000, trailing spaces, contractions, digits, marks.
+- `splits_after_newline`: the same for the position just after a line feed followed by a
+  character that is neither whitespace to Python nor "/" (where long texts and streams may
+  also be cut into windows).
 """
 
 from __future__ import annotations
@@ -72,6 +75,8 @@ PARTS = [
 ascii_text = st.lists(st.sampled_from(ASCII_PARTS), max_size=40).map("".join)
 text = st.lists(st.sampled_from(PARTS), max_size=40).map("".join)
 non_space = st.sampled_from([p for p in PARTS if p[0] not in WHITE_SPACE])
+# What may follow a line-break cut: not whitespace to Python (so not \x1c-\x1f), not "/".
+line_start = st.sampled_from([p for p in PARTS if not p[0].isspace() and p[0] != "/"])
 
 
 def scanner_promising(encoding_name: str, promise: str):
@@ -98,6 +103,17 @@ def test_no_piece_crosses_a_space_before_a_non_space(encoding_name, before, firs
     whole = scan(before + rest)
     head = scan(before + " a")
     assert head[-1:] == [" a"]  # the stand-in is one piece of its own
+    assert whole == head[:-1] + scan(rest)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(before=text, first=line_start, after=text)
+def test_no_piece_crosses_a_line_break_before_a_non_space(encoding_name, before, first, after):
+    scan = scanner_promising(encoding_name, "splits_after_newline")
+    rest = first + after
+    whole = scan(before + "\n" + rest)
+    head = scan(before + "\n" + "a")
+    assert head[-1:] == ["a"]  # the stand-in is one piece of its own
     assert whole == head[:-1] + scan(rest)
 
 

@@ -33,20 +33,24 @@ def split_at(text: str, cuts: list[int]) -> list[str]:
 CUTS = st.lists(st.integers(0, 10_000), max_size=8)
 
 
-@given(text=TEXT, cuts=CUTS, size=st.integers(1, 30))
-def test_windows_rebuild_the_text_and_end_just_before_a_cut(text, cuts, size):
-    windows = list(cut_windows(split_at(text, cuts), size))
+@given(text=TEXT, cuts=CUTS, size=st.integers(1, 30), lines=st.booleans())
+def test_windows_rebuild_the_text_and_end_at_a_cut(text, cuts, size, lines):
+    windows = list(cut_windows(split_at(text, cuts), size, after_newline=lines))
     assert "".join(windows) == text
     end = 0
     for window in windows[:-1]:
         end += len(window)
         assert len(window) >= size
-        assert re.match(r" \S", text[end : end + 2])  # a space, then a non-space: a cut
+        space_cut = re.match(r" \S", text[end : end + 2])  # a space, then a non-space
+        line_cut = lines and re.match(r"\n[^\s/]", text[end - 1 : end + 1])
+        assert space_cut or line_cut
 
 
 def test_a_text_without_a_cut_is_one_window():
-    text = "x" * 50 + "  \n" * 20 + "y" * 50
-    assert list(cut_windows([text[i : i + 7] for i in range(0, len(text), 7)], 5)) == [text]
+    text = "x" * 50 + "  \n" * 20 + "y" * 50 + "\n/z"
+    blocks = [text[i : i + 7] for i in range(0, len(text), 7)]
+    assert list(cut_windows(blocks, 5)) == [text]
+    assert list(cut_windows(blocks, 5, after_newline=True)) == [text[:110], text[110:]]  # at "y"
     assert list(cut_windows([])) == [""]
 
 
@@ -101,6 +105,25 @@ def test_a_window_is_counted_as_followed_by_its_cut_not_by_the_end():
     assert enc.count_stream(text[i : i + 3] for i in range(0, len(text), 3)) == want
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(segments, "WINDOW", 3)
+        assert enc.count(text) == want
+
+
+def test_a_window_ending_at_a_line_break_is_counted_as_followed_by_a_non_space():
+    """A run of x before a line break followed by a space or the end is one piece, and single
+    pieces before a line break followed by a letter: so a window cut after a line feed must be
+    counted with a letter after it, not a space and not the end."""
+    scan = re.compile(r"x+(?=\n(?: |$))|x| ?[^\sx]+|\n|\s+?(?=\s)|\s+").findall
+    declared = Declared(scan)
+    declared.splits_after_newline = True
+    enc = make(declared)
+    enc._make_bpe = lambda spec, ranks: Pieces()
+    text = "xxxx\nb xxxx\nc xxxx\n" * 3
+    want = len(scan(text))
+    assert scan("xxxx\nb")[:4] == ["x"] * 4 and scan("xxxx\n")[0] == "xxxx"
+    assert enc.count_stream(text[i : i + 4] for i in range(0, len(text), 4)) == want
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(segments, "WINDOW", 3)
+        assert list(enc._counter.windows([text]))[1].startswith("b")  # a line-break cut
         assert enc.count(text) == want
 
 

@@ -87,7 +87,7 @@ _SUMMED = ("bytes", "chars", "words", "tokens")
 
 
 class _Measured:
-    """The text of a stream, passed on window by window (cut before spaces, so no word spans
+    """The text of a stream, passed on window by window (cut at whitespace, so no word spans
     two) while its characters and words are counted."""
 
     def __init__(self, blocks: Iterable[str]) -> None:
@@ -95,7 +95,7 @@ class _Measured:
         self.chars = self.words = 0
 
     def __iter__(self) -> Iterator[str]:
-        for window in cut_windows(self._blocks):
+        for window in cut_windows(self._blocks, after_newline=True):
             self.chars += len(window)
             self.words += len(window.split())
             yield window
