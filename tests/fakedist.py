@@ -12,8 +12,10 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from importlib.metadata import EntryPoint, distributions
 from pathlib import Path
+from typing import Any
 
 
 def write_plugin(
@@ -37,6 +39,25 @@ def write_plugin(
         f"[llm_cost]\n{entry_point or module} = {module}\n", encoding="utf-8"
     )
     return site
+
+
+def plugin_site(tmp_path: Path, monkeypatch: Any, prefix: str) -> Iterator[Path]:
+    """For a fixture: a folder for fake plugin distributions, on sys.path here and for
+    subprocesses (`env_with`), with the plugin-selection variables unset; afterwards the
+    modules named `prefix...` are forgotten and the registry is built afresh."""
+    from llm_cost_core.plugins import DISABLE_ENV, LOAD_ENV, STRICT_ENV, reset_registry
+
+    where = tmp_path / "site"
+    where.mkdir()
+    monkeypatch.syspath_prepend(str(where))
+    for name in (LOAD_ENV, DISABLE_ENV, STRICT_ENV):
+        monkeypatch.delenv(name, raising=False)
+    before = set(sys.modules)
+    yield where
+    for module in set(sys.modules) - before:
+        if module.startswith(prefix):
+            del sys.modules[module]
+    reset_registry()
 
 
 def entry_points_in(site: Path) -> list[EntryPoint]:

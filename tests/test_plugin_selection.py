@@ -7,7 +7,7 @@ import sys
 import warnings
 
 import pytest
-from fakedist import entry_points_in, env_with, run_llm_cost, toy, write_plugin
+from fakedist import entry_points_in, env_with, plugin_site, run_llm_cost, toy, write_plugin
 
 import llm_cost_core as lc
 from llm_cost_core import _env
@@ -18,17 +18,7 @@ BROKEN = "raise RuntimeError('broken at import')"
 
 @pytest.fixture
 def site(tmp_path, monkeypatch):
-    """A folder on sys.path for fake installed plugins; their modules are forgotten after."""
-    where = tmp_path / "site"
-    where.mkdir()
-    monkeypatch.syspath_prepend(str(where))
-    for name in (LOAD_ENV, DISABLE_ENV, STRICT_ENV):
-        monkeypatch.delenv(name, raising=False)
-    before = set(sys.modules)
-    yield where
-    for module in set(sys.modules) - before:
-        if module.startswith("sel_"):
-            del sys.modules[module]
+    yield from plugin_site(tmp_path, monkeypatch, "sel_")
 
 
 @pytest.fixture

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
-from fakedist import entry_points_in, env_with, run_llm_cost, toy, write_plugin
+from fakedist import entry_points_in, env_with, plugin_site, run_llm_cost, toy, write_plugin
 
 from llm_cost_core.cli import main
 from llm_cost_core.commands.plugins import describe
@@ -24,16 +23,7 @@ def register_models(register):
 
 @pytest.fixture
 def site(tmp_path, monkeypatch):
-    where = tmp_path / "site"
-    monkeypatch.syspath_prepend(str(where))
-    for name in ("LLM_COST_LOAD_PLUGINS", "LLM_COST_DISABLE_PLUGINS", "LLM_COST_STRICT_PLUGINS"):
-        monkeypatch.delenv(name, raising=False)
-    before = set(sys.modules)
-    yield where
-    for module in set(sys.modules) - before:
-        if module.startswith("cmd_"):
-            del sys.modules[module]
-    reset_registry()
+    yield from plugin_site(tmp_path, monkeypatch, "cmd_")
 
 
 @pytest.fixture

@@ -7,31 +7,20 @@ with a warning naming both distributions, and `llm-cost plugins` lists it.
 
 from __future__ import annotations
 
-import sys
 import warnings
 
 import click
 import pytest
-from fakedist import entry_points_in, env_with, run_llm_cost, toy, write_plugin
+from fakedist import entry_points_in, env_with, plugin_site, run_llm_cost, toy, write_plugin
 
 import llm_cost_core as lc
 from llm_cost_core.commands.plugins import describe
-from llm_cost_core.plugins import PluginWarning, Registry, reset_registry
+from llm_cost_core.plugins import PluginWarning, Registry
 
 
 @pytest.fixture
 def site(tmp_path, monkeypatch):
-    """A folder of plugin distributions, importable here and by subprocesses (`env_with`)."""
-    where = tmp_path / "site"
-    monkeypatch.syspath_prepend(str(where))
-    for name in ("LLM_COST_LOAD_PLUGINS", "LLM_COST_DISABLE_PLUGINS", "LLM_COST_STRICT_PLUGINS"):
-        monkeypatch.delenv(name, raising=False)
-    before = set(sys.modules)
-    yield where
-    for module in set(sys.modules) - before:
-        if module.startswith("iso_"):
-            del sys.modules[module]
-    reset_registry()
+    yield from plugin_site(tmp_path, monkeypatch, "iso_")
 
 
 def load(site) -> tuple[Registry, list[str]]:
