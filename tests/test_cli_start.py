@@ -38,9 +38,11 @@ if WHERE:
 
 
 def interrupted_at(module: str, site) -> object:
-    """`llm-cost --text 'a b'` in a fresh process, interrupted when it first imports `module`."""
+    """`llm-cost -e start --text 'a b'` in a fresh process (the toy plugin's encoding: the
+    shipped ones may not be installed), interrupted when it first imports `module`."""
     (site / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
-    return run_llm_cost("--text", "a b", env=env_with(site, LLM_COST_TEST_INTERRUPT_AT=module))
+    env = env_with(site, LLM_COST_TEST_INTERRUPT_AT=module)
+    return run_llm_cost("-e", "start", "--text", "a b", env=env)
 
 
 @pytest.mark.parametrize(
