@@ -8,22 +8,10 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import BinaryIO
 
-import attrs
-
 from .errors import InputError
 
 STDIN = "-"
 BLOCK = 1 << 20  # bytes read at a time by `TextStream`
-
-
-@attrs.frozen
-class InputText:
-    """Text read from one input, and how many invalid UTF-8 bytes became U+FFFD."""
-
-    label: str
-    text: str
-    replaced_bytes: int = 0
-    size: int = 0
 
 
 def decode_utf8(data: bytes | memoryview) -> tuple[str, int]:
@@ -41,31 +29,6 @@ def decode_utf8(data: bytes | memoryview) -> tuple[str, int]:
         text = raw.decode("utf-8", "replace")
     added = text.count("\ufffd") - raw.count(b"\xef\xbf\xbd")
     return text, len(raw) - len(text.encode("utf-8")) + 3 * added
-
-
-def read_bytes(path: str, stdin: BinaryIO | None = None) -> bytes:
-    """All bytes of `path` (or standard input for "-"), with one-line errors."""
-    if path == STDIN:
-        stream = stdin if stdin is not None else sys.stdin.buffer
-        try:
-            return stream.read()
-        except OSError as exc:
-            raise InputError(f"cannot read standard input: {exc.strerror or exc}") from None
-    if os.path.isdir(path):
-        raise InputError(f"{path}: is a directory; name the files in it (e.g. {path}/*.txt)")
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror or exc}") from None
-
-
-def read_text(path: str, stdin: BinaryIO | None = None) -> InputText:
-    """The text of `path` ("-" is standard input); invalid UTF-8 is replaced and counted."""
-    data = read_bytes(path, stdin)
-    text, replaced = decode_utf8(data)
-    label = "<stdin>" if path == STDIN else path
-    return InputText(label, text, replaced, len(data))
 
 
 class TextStream:
