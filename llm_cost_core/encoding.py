@@ -89,7 +89,7 @@ class Encoding:
         if counter is None:
             counter = self._make_counter()
         if isinstance(counter, SegmentCounter):
-            # Windows end just before a space, so no surrogate pair straddles two of them.
+            # Windows end before a space or after a line feed: no surrogate pair straddles two.
             return counter.count_windows(map(_checked_window, counter.windows(blocks)))
         return self.count("".join(blocks))
 
