@@ -153,6 +153,14 @@ def _warn_replaced(label: str, replaced: int) -> None:
     help="A JSON price table whose models -m can name too, as for `llm-cost estimate` "
     "(env LLM_COST_PRICES).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Count each input with N processes, in parts of about 4 MB (for big files).",
+)
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
 def count(
     encoding: str | None,
@@ -160,6 +168,7 @@ def count(
     texts: tuple[str, ...],
     as_json: bool,
     prices_file: str | None,
+    workers: int,
     files: tuple[str, ...],
 ) -> None:
     """Count the tokens of FILEs (stdin when none, or -), or of --text.
@@ -176,7 +185,7 @@ def count(
         for label, text in zip(labels, map(_checked_text, texts), strict=True):
             rows.append({"input": label, "tokens": enc.count(text)})
     else:
-        for label, tokens in _count_files(enc, labels, single=len(labels) == 1):
+        for label, tokens in _count_files(enc, labels, len(labels) == 1, workers):
             rows.append({"input": "<stdin>" if label == STDIN else label, "tokens": tokens})
     total = sum(row["tokens"] for row in rows)
     if as_json:
@@ -203,21 +212,29 @@ def _checked_text(text: str) -> str:
     return checked
 
 
-def _count_files(enc: Encoding, paths: list[str], single: bool) -> Iterator[tuple[str, int]]:
-    """Each file's tokens, read a block at a time (see `Encoding.count_stream`); an
-    unreadable one among several is reported and skipped (the exit code then says so), a
-    single one is the error."""
-    for path in paths:
-        try:
-            with TextStream(path) as stream:
-                tokens = enc.count_stream(stream)
-        except InputError as exc:  # a vocab that cannot load is the command's error, not the file's
-            if single:
-                raise click.ClickException(str(exc)) from None
-            _error(str(exc))
-            continue
-        _warn_replaced(stream.label, stream.replaced_bytes)
-        yield path, tokens
+def _count_files(
+    enc: Encoding, paths: list[str], single: bool, workers: int
+) -> Iterator[tuple[str, int]]:
+    """Each file's tokens, read a block at a time (see `Encoding.count_stream`), with `workers`
+    processes when more than one; an unreadable one among several is reported and skipped (the
+    exit code then says so), a single one is the error."""
+    with contextlib.ExitStack() as stack:
+        count_stream = enc.count_stream
+        if workers > 1:
+            from .processes import CountPool
+
+            count_stream = stack.enter_context(CountPool(enc, workers)).count
+        for path in paths:
+            try:
+                with TextStream(path) as stream:
+                    tokens = count_stream(stream)
+            except InputError as exc:  # a vocab that cannot load is the command's error
+                if single:
+                    raise click.ClickException(str(exc)) from None
+                _error(str(exc))
+                continue
+            _warn_replaced(stream.label, stream.replaced_bytes)
+            yield path, tokens
 
 
 @cli.command()

@@ -15,13 +15,9 @@ from __future__ import annotations
 import collections
 import contextlib
 import json
-import multiprocessing
-import signal
-import threading
 import time
-import warnings
 from collections.abc import Callable, Generator, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from decimal import Decimal
 from typing import Any, BinaryIO
 
@@ -29,6 +25,7 @@ import attrs
 
 from .chat import MessagesError, count_messages
 from .prices import per_million, usd
+from .processes import quiet_worker, spawn_pool, submit, terminate
 
 KEY = "llm_cost"
 JSON_WHITESPACE = b" \t\r\n"
@@ -201,11 +198,10 @@ _processor: LineProcessor | None = None
 
 
 def _init_worker(counter: LineCounter) -> None:
-    """Runs once in each worker: Ctrl-C is the parent's to handle, warnings were already shown
-    by the parent, and the encoding is built (and its vocab loaded) before the first chunk."""
+    """Runs once in each worker: the encoding is built (and its vocab loaded) before the first
+    chunk."""
     global _processor
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    warnings.simplefilter("ignore")
+    quiet_worker()
     _processor = LineProcessor(counter)
     _processor.encoding.count("")
 
@@ -249,42 +245,21 @@ def _results(
         for chunk in chunks:
             yield chunk, processor.process(chunk.lines, chunk.starts_source)
         return
-    pool = ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init_worker,
-        initargs=(counter,),
-    )
+    pool = spawn_pool(workers, _init_worker, (counter,))
     pending: collections.deque[tuple[Chunk, Future[ChunkResult]]] = collections.deque()
     try:
         for chunk in chunks:
-            pending.append((chunk, _submit(pool, chunk)))
+            pending.append((chunk, submit(pool, _run_chunk, chunk.lines, chunk.starts_source)))
             if len(pending) >= workers * CHUNKS_IN_FLIGHT_PER_WORKER:
                 done, future = pending.popleft()
                 yield done, future.result()
         while pending:
             done, future = pending.popleft()
             yield done, future.result()
-    except BaseException:
-        # Ctrl-C (maybe twice) or a failure: waiting for chunks in flight can take seconds and
-        # hang on a second signal, so the workers are ended instead.
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
+    except BaseException:  # Ctrl-C (maybe twice) or a failure: end the workers at once
+        terminate(pool)
         raise
     pool.shutdown(wait=True)
-
-
-def _submit(pool: ProcessPoolExecutor, chunk: Chunk) -> Future[ChunkResult]:
-    """Submit a chunk; a worker spawned meanwhile is born ignoring Ctrl-C (the parent's to
-    handle), since an ignored signal stays ignored across exec."""
-    if threading.current_thread() is not threading.main_thread():
-        return pool.submit(_run_chunk, chunk.lines, chunk.starts_source)
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        return pool.submit(_run_chunk, chunk.lines, chunk.starts_source)
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def run_pipe(

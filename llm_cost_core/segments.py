@@ -83,7 +83,7 @@ class SegmentCounter:
         ahead = iter(windows)
         window = next(ahead, "")
         for following in ahead:  # the lock is taken per window: a stream may be slow to come
-            stand_in = _STAND_IN if following.startswith(" ") else _STAND_IN[1:]
+            stand_in = stand_in_before(following)
             with self._lock:
                 total += self._count(window + stand_in) - self._count(stand_in)
             window = following
@@ -163,6 +163,12 @@ class SegmentCounter:
         totals = list(accumulate(map(self._piece_count, pieces), initial=0))
         at = [0, *map(totals.__getitem__, firsts), totals[-1]]
         return list(map(sub, islice(at, 1, None), at))
+
+
+def stand_in_before(following: str) -> str:
+    """What a window is counted followed by, given the window after it: " a" when that starts
+    with the cut space, "a" after a line-break cut (it then starts with a non-space)."""
+    return _STAND_IN if following.startswith(" ") else _STAND_IN[1:]
 
 
 def cut_windows(
