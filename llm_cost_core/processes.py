@@ -109,21 +109,21 @@ class CountPool:
         reading (a file that breaks off) drops the parts in flight and leaves the pool usable."""
         if not self._splits:  # no promise, no parts: counted here, joined
             return int(self.encoding.count_stream(blocks))
-        if self._pool is None:
-            self.encoding.count("")  # a vocab that cannot load fails here, once, not in workers
-            self._pool = spawn_pool(self.workers, _init_count_worker, (self.encoding.name,))
+        parts = cut_windows(blocks, PART_CHARS, after_newline=self._after_newline)
+        part = next(parts)
+        following = next(parts, None)
+        if following is None:  # one part: not worth starting (or waiting for) a worker
+            return int(self.encoding.count(part))
+        pool = self._start()
         pending: collections.deque[Future[int]] = collections.deque()
         total = 0
-        parts = cut_windows(blocks, PART_CHARS, after_newline=self._after_newline)
         try:
-            part = next(parts)
-            for following in parts:
-                stand_in = stand_in_before(following)
-                pending.append(submit(self._pool, _count_part, part, stand_in))
-                part = following
+            while following is not None:
+                pending.append(submit(pool, _count_part, part, stand_in_before(following)))
+                part, following = following, next(parts, None)
                 if len(pending) >= self.workers * PARTS_IN_FLIGHT_PER_WORKER:
                     total += pending.popleft().result()
-            pending.append(submit(self._pool, _count_part, part, ""))
+            pending.append(submit(pool, _count_part, part, ""))
             while pending:
                 total += pending.popleft().result()
         except InputError:
@@ -131,3 +131,9 @@ class CountPool:
                 future.cancel()
             raise
         return total
+
+    def _start(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self.encoding.count("")  # a vocab that cannot load fails here, once, not in workers
+            self._pool = spawn_pool(self.workers, _init_count_worker, (self.encoding.name,))
+        return self._pool

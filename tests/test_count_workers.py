@@ -51,6 +51,13 @@ def test_a_stream_that_breaks_off_leaves_the_pool_usable(encoding_name, monkeypa
         assert pool.count([TEXT[:300], TEXT[300:]]) == enc.count(TEXT)
 
 
+def test_an_input_of_one_part_is_counted_without_starting_workers(encoding_name):
+    enc = lc.get_encoding(encoding_name)
+    with CountPool(enc, 2) as pool:
+        assert pool.count(["short ", "input"]) == enc.count("short input")
+        assert pool._pool is None
+
+
 def test_without_the_promise_nothing_is_spread():
     enc = make(words)  # a toy encoding no worker could rebuild: it must not need one
     with CountPool(enc, 2) as pool:
