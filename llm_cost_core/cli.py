@@ -81,6 +81,20 @@ def cli() -> None:
     """
 
 
+def workers_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--workers N, shared by the commands that spread their work over processes; the value
+    they get is N, or the number of CPUs for 0."""
+    return click.option(
+        "--workers",
+        type=click.IntRange(min=0),
+        default=1,
+        show_default=True,
+        metavar="N",
+        callback=lambda ctx, param, value: value or os.cpu_count() or 1,
+        help=help_text,
+    )
+
+
 def encoding_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """-e/--encoding and -m/--model, shared by every command that counts."""
     func = click.option(
@@ -153,14 +167,7 @@ def _warn_replaced(label: str, replaced: int) -> None:
     help="A JSON price table whose models -m can name too, as for `llm-cost estimate` "
     "(env LLM_COST_PRICES).",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    metavar="N",
-    help="Count each input with N processes, in parts of about 4 MB (for big files).",
-)
+@workers_option("Count each input with N processes (0: one per CPU), in parts of about 4 MB.")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
 def count(
     encoding: str | None,

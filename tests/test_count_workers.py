@@ -65,6 +65,8 @@ def test_without_the_promise_nothing_is_spread():
         assert pool._pool is None
 
 
-def test_workers_must_be_at_least_one(capsys):
-    assert main(["--workers", "0", "--text", "hi"]) == 2
+def test_workers_is_a_count_and_zero_means_one_per_cpu(capsys):
+    assert main(["--workers", "-1", "--text", "hi"]) == 2
     assert "Invalid value for '--workers'" in capsys.readouterr().err
+    assert main(["--workers", "0", "--text", "hi"]) == 0
+    assert capsys.readouterr().out.strip().isdigit()

@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 
 import click
 
-from ..cli import EXIT_QUOTA, encoding_options, resolve_encoding
+from ..cli import EXIT_QUOTA, encoding_options, resolve_encoding, workers_option
 from ..inputs import STDIN
 from ..pipe import DEFAULT_CHUNK_BYTES, LineCounter, PipeStats, Source, cost, run_pipe
 from ..prices import parse_money
@@ -45,14 +45,7 @@ class _USD(click.ParamType):
     help="The field to count; a dotted path (request.prompt) reaches into nested objects. A "
     "string is counted as text, a messages list as a chat prompt (an estimate).",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=0),
-    default=1,
-    show_default=True,
-    metavar="N",
-    help="Count in N processes (0: one per CPU); the output is the same for any N.",
-)
+@workers_option("Count in N processes (0: one per CPU); the output is the same for any N.")
 @click.option(
     "--max-tokens",
     type=click.IntRange(min=0),
@@ -115,7 +108,7 @@ def command(
         sources,
         sys.stdout.buffer,
         counter,
-        workers=workers or os.cpu_count() or 1,
+        workers=workers,
         max_tokens=max_tokens,
         max_cost=max_cost,
         fail_fast=fail_fast,
@@ -123,7 +116,7 @@ def command(
         chunk_bytes=chunk_bytes,
     )
     if summary:
-        click.echo(_summary(stats, counter, workers or os.cpu_count() or 1), err=True)
+        click.echo(_summary(stats, counter, workers), err=True)
     if stats.fail_fast:
         raise click.ClickException(f"{stats.fail_fast} (stopped by --fail-fast)")
     if stats.stopped_by_quota:
