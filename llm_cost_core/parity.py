@@ -615,6 +615,24 @@ def branches(pattern: str) -> list[str]:
     return out
 
 
+def branches_used(branches: Sequence[str], text: str, pieces: Iterable[str]) -> set[int]:
+    """The 1-based numbers of the branches that made `pieces` of `text`: at each piece's start,
+    the first branch that matches there (so a test or a doc example can say which branch it
+    shows at work)."""
+    from .scanner import compile_pinned
+
+    used, start = set(), 0
+    for piece in pieces:
+        number = next(
+            (n for n, b in enumerate(branches, 1) if compile_pinned(b).match(text, start)), None
+        )
+        if number is None:
+            raise AssertionError(f"no branch matches {text!r} at {start}")
+        used.add(number)
+        start += len(piece)
+    return used
+
+
 def _one_line(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}"
     return " ".join(text.split())

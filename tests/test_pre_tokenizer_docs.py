@@ -17,7 +17,6 @@ from conftest import REPO
 
 import llm_cost_core as lc
 from llm_cost_core import parity
-from llm_cost_core.scanner import compile_pinned
 
 PAGES = {
     "o200k": REPO / "docs" / "reference" / "o200k_pre_tokenizer.md",
@@ -59,14 +58,6 @@ def examples(blocks: list[tuple[str, list[str]]], default: str) -> list[tuple[st
             assert isinstance(text, str) and all(isinstance(p, str) for p in pieces), line
             found.append((match["encoding"] or default, text, pieces))
     return found
-
-
-def branch_of(branches: list[str], text: str, start: int) -> int:
-    """The 1-based number of the branch that matches at `start`: the first one that matches."""
-    for number, branch in enumerate(branches, 1):
-        if compile_pinned(branch).match(text, start):
-            return number
-    raise AssertionError(f"no branch matches {text!r} at {start}")
 
 
 @pytest.fixture(params=sorted(PAGES))
@@ -119,10 +110,6 @@ def test_each_branch_section_has_an_example_of_its_branch(page):
             continue
         produced = set()
         for encoding, text, pieces in examples(blocks, name):
-            if encoding != name:
-                continue
-            start = 0
-            for piece in pieces:
-                produced.add(branch_of(branches, text, start))
-                start += len(piece)
+            if encoding == name:
+                produced |= parity.branches_used(branches, text, pieces)
         assert int(match[1]) in produced, f"{heading}: no example shows this branch at work"

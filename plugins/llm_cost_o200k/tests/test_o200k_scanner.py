@@ -12,8 +12,7 @@ import pytest
 from llm_cost_o200k import scanner
 
 import llm_cost_core as lc
-from llm_cost_core.parity import branches
-from llm_cost_core.scanner import compile_pinned
+from llm_cost_core.parity import branches, branches_used
 
 SCAN = scanner.make()
 BRANCHES = branches(scanner.PATTERN)
@@ -170,21 +169,6 @@ CASES: dict[int, list[tuple[str, list[str]]]] = {
 ALL_CASES = [(number, text, pieces) for number, cases in CASES.items() for text, pieces in cases]
 
 
-def branch_of(text: str, start: int) -> int:
-    for number, branch in enumerate(BRANCHES, 1):
-        if compile_pinned(branch).match(text, start):
-            return number
-    raise AssertionError(f"no branch matches {text!r} at {start}")
-
-
-def produced_by(text: str, pieces: list[str]) -> set[int]:
-    out, start = set(), 0
-    for piece in pieces:
-        out.add(branch_of(text, start))
-        start += len(piece)
-    return out
-
-
 def test_seven_branches_in_tiktokens_order():
     assert "|".join(BRANCHES) == scanner.PATTERN == plugin.SPEC.pattern
     assert len(BRANCHES) == 7 == len(CASES)
@@ -193,7 +177,7 @@ def test_seven_branches_in_tiktokens_order():
 @pytest.mark.parametrize(("branch", "text", "pieces"), ALL_CASES, ids=repr)
 def test_branch_case(branch, text, pieces):
     assert list(SCAN(text)) == pieces
-    assert branch in produced_by(text, pieces)
+    assert branch in branches_used(BRANCHES, text, pieces)
 
 
 @pytest.fixture(scope="module")
