@@ -13,7 +13,6 @@ from ..cli import encoding_options
 from ..errors import InputError
 from ..inputs import STDIN, TextStream
 from ..prices import per_million, usd
-from ..segments import cut_windows
 from ._common import dumps, load_table, prices_option, resolve_model
 
 
@@ -87,18 +86,21 @@ _SUMMED = ("bytes", "chars", "words", "tokens")
 
 
 class _Measured:
-    """The text of a stream, passed on window by window (cut at whitespace, so no word spans
-    two) while its characters and words are counted."""
+    """The blocks of a stream, passed on as they are while their characters and words are
+    counted (a word cut in two by a block boundary is counted once)."""
 
     def __init__(self, blocks: Iterable[str]) -> None:
         self._blocks = blocks
         self.chars = self.words = 0
 
     def __iter__(self) -> Iterator[str]:
-        for window in cut_windows(self._blocks, after_newline=True):
-            self.chars += len(window)
-            self.words += len(window.split())
-            yield window
+        in_word = False  # whether the text so far ends inside a word
+        for block in self._blocks:
+            if block:
+                self.chars += len(block)
+                self.words += len(block.split()) - (in_word and not block[0].isspace())
+                in_word = not block[-1].isspace()
+            yield block
 
 
 def _row(label: str, size: int, chars: int, words: int, tokens: int) -> dict[str, Any]:
