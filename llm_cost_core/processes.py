@@ -17,7 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from .errors import InputError
-from .segments import cut_windows, stand_in_before
+from .segments import cut_windows, with_stand_ins
 
 PART_CHARS = 4 << 20  # text per task when `count` spreads one input over workers
 PARTS_IN_FLIGHT_PER_WORKER = 2
@@ -76,8 +76,6 @@ def _init_count_worker(name: str) -> None:
 def _count_part(text: str, stand_in: str) -> int:
     """The tokens of `text` when it is followed by a cut, for which `stand_in` stands (or by the
     end of the input, when `stand_in` is empty): exact by the scanner's promises."""
-    if not stand_in:
-        return int(_encoding.count(text))
     return int(_encoding.count(text + stand_in) - _encoding.count(stand_in))
 
 
@@ -109,21 +107,19 @@ class CountPool:
         reading (a file that breaks off) drops the parts in flight and leaves the pool usable."""
         if not self._splits:  # no promise, no parts: counted here, joined
             return int(self.encoding.count_stream(blocks))
-        parts = cut_windows(blocks, PART_CHARS, after_newline=self._after_newline)
-        part = next(parts)
-        following = next(parts, None)
-        if following is None:  # one part: not worth starting (or waiting for) a worker
+        parts = with_stand_ins(cut_windows(blocks, PART_CHARS, after_newline=self._after_newline))
+        part, stand_in = next(parts)
+        if not stand_in:  # one part: not worth starting (or waiting for) a worker
             return int(self.encoding.count(part))
         pool = self._start()
         pending: collections.deque[Future[int]] = collections.deque()
         total = 0
         try:
-            while following is not None:
-                pending.append(submit(pool, _count_part, part, stand_in_before(following)))
-                part, following = following, next(parts, None)
+            pending.append(submit(pool, _count_part, part, stand_in))
+            for part, stand_in in parts:
                 if len(pending) >= self.workers * PARTS_IN_FLIGHT_PER_WORKER:
                     total += pending.popleft().result()
-            pending.append(submit(pool, _count_part, part, ""))
+                pending.append(submit(pool, _count_part, part, stand_in))
             while pending:
                 total += pending.popleft().result()
         except InputError:

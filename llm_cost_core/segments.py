@@ -80,15 +80,10 @@ class SegmentCounter:
         line-break cut: the next window's first character tells), minus the stand-in's own
         tokens."""
         total = 0
-        ahead = iter(windows)
-        window = next(ahead, "")
-        for following in ahead:  # the lock is taken per window: a stream may be slow to come
-            stand_in = stand_in_before(following)
-            with self._lock:
+        for window, stand_in in with_stand_ins(windows):
+            with self._lock:  # per window: a stream may be slow to come
                 total += self._count(window + stand_in) - self._count(stand_in)
-            window = following
-        with self._lock:
-            return total + self._count(window)
+        return total
 
     def _count(self, text: str) -> int:
         try:
@@ -165,10 +160,16 @@ class SegmentCounter:
         return list(map(sub, islice(at, 1, None), at))
 
 
-def stand_in_before(following: str) -> str:
-    """What a window is counted followed by, given the window after it: " a" when that starts
-    with the cut space, "a" after a line-break cut (it then starts with a non-space)."""
-    return _STAND_IN if following.startswith(" ") else _STAND_IN[1:]
+def with_stand_ins(windows: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """Each window with what it is counted followed by: for the cut after it, " a" when the
+    next window starts with the cut space, "a" after a line-break cut (the next window then
+    starts with a non-space); "" for the last window, which ends the text."""
+    ahead = iter(windows)
+    window = next(ahead, "")
+    for following in ahead:
+        yield window, _STAND_IN if following.startswith(" ") else _STAND_IN[1:]
+        window = following
+    yield window, ""
 
 
 def cut_windows(
