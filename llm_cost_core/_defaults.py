@@ -10,6 +10,8 @@ import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import regex
+
 from .bpe import BPEEngine, PurePythonBPE
 from .commands import MODULES
 from .hookspecs import hookimpl
@@ -22,7 +24,10 @@ if TYPE_CHECKING:
 
 @hookimpl(trylast=True)
 def make_scanner(spec: EncodingSpec) -> Scanner:
-    return regex_scanner(spec.pattern)
+    try:
+        return regex_scanner(spec.pattern)
+    except regex.error as exc:  # the spec's fault: the registry names the plugin that gave it
+        raise ValueError(f"its pattern does not compile: {exc}") from None
 
 
 @hookimpl(trylast=True)

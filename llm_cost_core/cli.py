@@ -19,6 +19,7 @@ import click
 
 from . import __version__
 from ._env import flag as _flag
+from ._text import printable
 from .errors import InputError, LLMCostError, UnknownEncodingError, UnknownModelError
 from .inputs import STDIN, TextStream, decode_utf8
 
@@ -56,9 +57,9 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     click.echo(f"llm-cost {__version__}")
     for name, info in sorted(reg.plugins.items()):
         if info.distribution != "llm-cost-core":
-            click.echo(f"  {info.label} (plugin {name})")
+            click.echo(printable(f"  {info.label} (plugin {name})"))
     for info in reg.failures:
-        click.echo(f"  {info.label} (plugin {info.name}, {info.error})")
+        click.echo(printable(f"  {info.label} (plugin {info.name}, {info.error})"))
     ctx.exit(0)
 
 
@@ -278,8 +279,9 @@ def encodings(as_json: bool) -> None:
 
 
 def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    """Left-aligned columns, two spaces apart, header first."""
-    table = [header, *rows]
+    """Left-aligned columns, two spaces apart, header first; control characters in a cell (a
+    name from a plugin or a price file) are escaped."""
+    table = [header, *[tuple(map(printable, row)) for row in rows]]
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     for line in table:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
@@ -293,9 +295,10 @@ def _one_line_warnings(message: Any, category: Any, *_: Any, **__: Any) -> None:
 
 
 def _stderr_line(text: str) -> None:
-    """Write `text` as exactly one line on stderr, even if stderr itself is gone."""
+    """Write `text` as exactly one line on stderr, even if stderr itself is gone; any other
+    control character (from a plugin's message, a name in a file) is escaped."""
     with contextlib.suppress(OSError, ValueError):
-        sys.stderr.write(text.replace("\r", " ").replace("\n", " ") + "\n")
+        sys.stderr.write(printable(text.replace("\r", " ").replace("\n", " ")) + "\n")
         sys.stderr.flush()
 
 

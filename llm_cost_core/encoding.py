@@ -12,6 +12,7 @@ import regex
 
 from . import flatvocab
 from .bpe import BPEEngine
+from .errors import LLMCostError, PluginError
 from .scanner import Scanner
 from .segments import SegmentCounter
 from .spec import EncodingSpec, Ranks
@@ -26,10 +27,14 @@ class Encoding:
         make_scanner: Callable[[EncodingSpec], Scanner],
         make_bpe: Callable[[EncodingSpec, Ranks], BPEEngine],
         distribution: str = "",
+        plugin: str = "",
     ) -> None:
         self.spec = spec
         self.name = spec.name
         self.distribution = distribution
+        """The label (`name version`) of the distribution that registered the encoding."""
+        self.plugin = plugin
+        """The name of the plugin that registered it, for messages about what it gave."""
         self._make_scanner = make_scanner
         self._make_bpe = make_bpe
         self._lock = threading.Lock()
@@ -68,11 +73,15 @@ class Encoding:
 
     def encode_ordinary(self, text: str) -> list[int]:
         """Token ids of `text`, with special-token text encoded as ordinary text."""
+        if not isinstance(text, str):
+            raise _not_str(text)
         text = _valid_unicode(text)
         return self.bpe.encode(self.scanner(text))
 
     def count(self, text: str) -> int:
         """`len(self.encode_ordinary(text))`, without building the list."""
+        if not isinstance(text, str):
+            raise _not_str(text)
         if not text.isascii():  # ASCII is valid UTF-8: skip the check's copy
             text = _valid_unicode(text)
         counter = self._counter
@@ -182,7 +191,10 @@ class Encoding:
             if self._counter is None:
                 if getattr(scanner, "splits_before_space", False) is True:
                     self._counter = SegmentCounter(
-                        scanner, bpe.count, getattr(bpe, "piece_count", None)
+                        scanner,
+                        bpe.count,
+                        getattr(bpe, "piece_count", None),
+                        getattr(bpe, "checked_counts", None),
                     )
                 else:
                     self._counter = lambda text: bpe.count(scanner(text))
@@ -193,8 +205,109 @@ class Encoding:
         if self._ranks is None:
             with self._lock:
                 if self._ranks is None:
-                    self._ranks = flatvocab.load_ranks(self.spec)
+                    self._ranks = self._checked_ranks()
         return self._ranks
+
+    def _checked_ranks(self) -> Ranks:
+        """The spec's ranks, or a PluginError naming the plugin when its loader raised or gave
+        something that is not a mapping (core's own errors, such as a vocab whose SHA-256
+        differs, already say what is wrong)."""
+        try:
+            ranks = flatvocab.load_ranks(self.spec)
+        except LLMCostError:
+            raise
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            raise PluginError(f"{self._owner()}: its load_ranks raised {reason}") from None
+        if not isinstance(ranks, Mapping):
+            raise PluginError(
+                f"{self._owner()}: its load_ranks returned {type(ranks).__name__}, not a mapping "
+                "of token bytes to ranks"
+            )
+        return ranks
+
+    def _owner(self) -> str:
+        plugin = f" of plugin {self.plugin!r}" if self.plugin else ""
+        label = f" ({self.distribution})" if self.distribution else ""
+        return f"encoding {self.name!r}{plugin}{label}"
+
+
+def _not_str(value: object) -> TypeError:
+    """What tiktoken's `encode_ordinary` raises for text that is not a str."""
+    if value is None:
+        return TypeError("'None' is not an instance of 'str'")
+    return TypeError(f"'{type(value).__name__}' object is not an instance of 'str'")
+
+
+class CheckedEngine:
+    """A plugin's BPE engine, whose results are checked where they enter core.
+
+    A count that is not an int, or is negative, and ids that are not ints below `n_vocab`, are
+    impossible: they raise a PluginError naming `maker` instead of reaching a total or a cost.
+    The checks are per call, and C-level over a result list, never a Python step per piece:
+    `piece_count` is the engine's own, and its results are checked per scan
+    (`checked_counts`, which `SegmentCounter` calls).
+    """
+
+    def __init__(self, engine: BPEEngine, maker: str, spec: EncodingSpec) -> None:
+        self.engine = engine
+        self.maker = maker
+        """Who made the engine, for messages: `plugin 'x' (llm-cost-x 1.0)`."""
+        self._n_vocab = spec.n_vocab
+        self._encoding = spec.name
+        piece_count = getattr(engine, "piece_count", None)
+        self.piece_count: Callable[[str], int] | None = (
+            piece_count if callable(piece_count) else None
+        )
+
+    def encode(self, pieces: Iterable[str]) -> list[int]:
+        return checked_ids(self.engine.encode(pieces), self._n_vocab, self._who())
+
+    def count(self, pieces: Iterable[str]) -> int:
+        return checked_count(self.engine.count(pieces), self._who())
+
+    def checked_counts(self, counts: list[int]) -> list[int]:
+        """Per-piece counts (from `piece_count`), checked."""
+        if counts and (not set(map(type, counts)) <= _INT or min(counts) < 0):
+            checked_count(next(n for n in counts if type(n) is not int or n < 0), self._who())
+        return counts
+
+    def _who(self) -> str:
+        return f"{self.maker}: its engine (make_bpe) for encoding {self._encoding!r}"
+
+
+_INT = frozenset({int})
+
+
+def checked_count(count: object, who: str) -> int:
+    """`count` if it can be a token count (an int, not a bool, 0 or more); otherwise a
+    PluginError saying that `who` gave it. For every engine result that is a count."""
+    if type(count) is not int or count < 0:
+        raise PluginError(
+            f"{who} gave {_shown(count)} as a token count, which is impossible; "
+            "disable the plugin (LLM_COST_DISABLE_PLUGINS) to use core's engine"
+        )
+    return count
+
+
+def checked_ids(ids: object, n_vocab: int, who: str) -> list[int]:
+    """`ids` if it is a list of token ids (ints from 0 to `n_vocab` - 1); otherwise a
+    PluginError saying that `who` gave it."""
+    if type(ids) is not list:
+        raise PluginError(f"{who} gave {type(ids).__name__} as token ids, not a list")
+    if ids and (not set(map(type, ids)) <= _INT or min(ids) < 0 or max(ids) >= n_vocab):
+        bad = next(i for i in ids if type(i) is not int or not 0 <= i < n_vocab)
+        raise PluginError(
+            f"{who} gave {_shown(bad)} as a token id, which is not in the vocab "
+            f"(0 to {n_vocab - 1}); disable the plugin (LLM_COST_DISABLE_PLUGINS) to use "
+            "core's engine"
+        )
+    return ids
+
+
+def _shown(value: object) -> str:
+    text = repr(value) if isinstance(value, int | float | str | bool) else type(value).__name__
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _decoder(ranks: Ranks, special_tokens: Mapping[str, int]) -> dict[int, bytes]:

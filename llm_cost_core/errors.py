@@ -18,7 +18,11 @@ class UnknownModelError(LLMCostError, KeyError):
     """A model name that no installed plugin maps to an encoding."""
 
 
-class PluginConflictError(LLMCostError):
+class PluginError(LLMCostError):
+    """A plugin gave core something it cannot use; the message names the plugin."""
+
+
+class PluginConflictError(PluginError):
     """Two distributions register the same encoding name or alias."""
 
 

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
+import signal
 import threading
 import warnings
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from importlib.metadata import EntryPoint, entry_points
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 import pluggy
 
 from . import _defaults, hookspecs
 from ._env import flag, names
-from .encoding import Encoding
-from .errors import PluginConflictError, UnknownEncodingError, UnknownModelError
-from .spec import EncodingSpec
+from .bpe import BPEEngine
+from .encoding import CheckedEngine, Encoding
+from .errors import PluginConflictError, PluginError, UnknownEncodingError, UnknownModelError
+from .scanner import Scanner
+from .spec import ENCODING_NAME, EncodingSpec, Ranks, check_name
 
 if TYPE_CHECKING:
     import click
@@ -84,6 +88,44 @@ class Registered:
 
 def _strict() -> bool:
     return flag(STRICT_ENV)
+
+
+class _CtrlC:
+    """Whether a real Ctrl-C arrived while plugin code ran.
+
+    A plugin may raise KeyboardInterrupt itself (or any BaseException): that is a broken
+    plugin, to be skipped like any other. A Ctrl-C is the user's, and must still stop the
+    command. Python raises KeyboardInterrupt from its SIGINT handler, so while plugin code runs
+    that handler is wrapped to note the signal first. Outside the main thread no signal handler
+    runs, so a KeyboardInterrupt there is always the plugin's own.
+    """
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    @contextlib.contextmanager
+    def watching(self) -> Generator[_CtrlC, None, None]:
+        handler = None
+        if threading.current_thread() is threading.main_thread():
+            handler = signal.getsignal(signal.SIGINT)
+        if not callable(handler):  # SIG_IGN, SIG_DFL, or not ours to wrap
+            yield self
+            return
+
+        def noting(signum: int, frame: Any) -> Any:
+            self.seen = True
+            return handler(signum, frame)
+
+        signal.signal(signal.SIGINT, noting)
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, handler)
+
+    def plugins_fault(self, exc: BaseException) -> bool:
+        """True when `exc`, raised by plugin code, is the plugin's failure (to isolate), not
+        the user's Ctrl-C (to let through)."""
+        return not (isinstance(exc, KeyboardInterrupt) and self.seen) and not _strict()
 
 
 def canonical(name: str) -> str:
@@ -163,10 +205,13 @@ class Registry:
         info = self._info(ep)
         if self.pm.has_plugin(info.name):  # two distributions chose one entry-point name
             info = attrs.evolve(info, name=f"{info.name}[{info.distribution}]")
+        ctrl_c = _CtrlC()
         try:
-            self._register(ep.load(), info)
-        except (Exception, SystemExit) as exc:  # a plugin calling sys.exit() is a broken plugin
-            if _strict():
+            with ctrl_c.watching():
+                plugin = ep.load()
+            self._register(plugin, info)
+        except BaseException as exc:  # sys.exit(), KeyboardInterrupt, ...: a broken plugin
+            if not ctrl_c.plugins_fault(exc):
                 raise
             self._fail(info, "failed to load", exc)
 
@@ -193,7 +238,7 @@ class Registry:
         self.plugins[info.name] = info
 
     def _fail(self, info: PluginInfo, what: str, exc: BaseException) -> None:
-        reason = f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
+        reason = _reason(exc)
         failed = attrs.evolve(info, error=f"{what}: {reason}")
         self.failures.append(failed)
         warnings.warn(
@@ -217,28 +262,60 @@ class Registry:
         for impl in sorted(impls, key=lambda impl: impl.plugin is not _defaults):
             info = self.plugins[impl.plugin_name]
             kwargs, finish = begin(info)
+            ctrl_c = _CtrlC()
             try:
-                impl.function(**{name: kwargs[name] for name in impl.argnames})
-            except (Exception, SystemExit) as exc:
+                with ctrl_c.watching():
+                    impl.function(**{name: kwargs[name] for name in impl.argnames})
+            except BaseException as exc:
                 finish(False)
-                if _strict():
+                if not ctrl_c.plugins_fault(exc):
                     raise
                 self._fail(info, f"raised in {hook_name}", exc)
             else:
                 finish(True)
 
-    def first_result(self, hook_name: str, **kwargs: Any) -> Any:
-        """A firstresult hook, in pluggy's call order, skipping (with a warning) any that raises."""
+    def first_result(
+        self,
+        hook_name: str,
+        accepts: Callable[[Any], str | None],
+        spec_owner: PluginInfo,
+        **kwargs: Any,
+    ) -> tuple[Any, PluginInfo]:
+        """A firstresult hook, in pluggy's call order, and the plugin whose result it is.
+
+        An implementation that raises, or whose result `accepts(result)` refuses (it says why),
+        is skipped with a warning naming it. Core's own defaults come last and only use the
+        spec, so when one of them fails the spec is at fault: a PluginError names `spec_owner`,
+        the plugin that registered it.
+        """
         for impl in reversed(getattr(self.pm.hook, hook_name).get_hookimpls()):
+            info = self.plugins[impl.plugin_name]
+            ctrl_c = _CtrlC()
             try:
-                result = impl.function(**{name: kwargs[name] for name in impl.argnames})
-            except (Exception, SystemExit) as exc:
-                if _strict():
+                with ctrl_c.watching():
+                    result = impl.function(**{name: kwargs[name] for name in impl.argnames})
+                refused = None if result is None else accepts(result)
+            except BaseException as exc:
+                if not ctrl_c.plugins_fault(exc):
                     raise
-                self._fail(self.plugins[impl.plugin_name], f"raised in {hook_name}", exc)
+                if impl.plugin is _defaults:
+                    why = str(exc) if type(exc) is ValueError else _reason(exc)
+                    raise PluginError(
+                        f"encoding {kwargs['spec'].name!r} of plugin {spec_owner.name!r} "
+                        f"({spec_owner.label}) cannot be built: {why}"
+                    ) from None
+                self._fail(info, f"raised in {hook_name}", exc)
+                continue
+            if refused is not None:
+                self._refuse(
+                    info,
+                    f"returned {_short_repr(result)} from {hook_name}, which is skipped: {refused}",
+                    f"{hook_name} returned {_short_repr(result)}: {refused}",
+                    PluginError,
+                )
                 continue
             if result is not None:
-                return result
+                return result, info
         raise LookupError(f"no plugin implements {hook_name}")  # core's defaults always do
 
     # -- encodings ---------------------------------------------------------------------------
@@ -305,23 +382,37 @@ class Registry:
             if built is None:
                 built = Encoding(
                     entry.spec,
-                    make_scanner=lambda spec: self.first_result("make_scanner", spec=spec),
-                    make_bpe=lambda spec, ranks: self.first_result(
-                        "make_bpe", spec=spec, ranks=ranks
-                    ),
+                    make_scanner=functools.partial(self._make_scanner, entry.plugin),
+                    make_bpe=functools.partial(self._make_bpe, entry.plugin),
                     distribution=entry.plugin.label,
+                    plugin=entry.plugin.name,
                 )
                 self._built[entry.spec.name] = built
         return built
 
+    def _make_scanner(self, owner: PluginInfo, spec: EncodingSpec) -> Scanner:
+        scanner, _ = self.first_result("make_scanner", _not_scanner, owner, spec=spec)
+        return cast("Scanner", scanner)
+
+    def _make_bpe(self, owner: PluginInfo, spec: EncodingSpec, ranks: Ranks) -> BPEEngine:
+        """The first engine offered; one that a plugin (not core) made has its results checked
+        (`CheckedEngine`), so that an impossible count is an error naming it, never printed."""
+        engine, maker = self.first_result("make_bpe", _not_engine, owner, spec=spec, ranks=ranks)
+        if maker is self.core:
+            return cast("BPEEngine", engine)
+        return CheckedEngine(engine, f"plugin {maker.name!r} ({maker.label})", spec)
+
     def _unknown_encoding_message(self, name: str) -> str:
         installed = ", ".join(entry.spec.name for entry in self.registered())
-        dist = "llm-cost-" + name.removesuffix("_base").replace("_", "-").lower()
+        dist = distribution_for(name)
         if not installed:
+            hint = f"{dist} (or llm-cost-o200k" if dist else "llm-cost-o200k ("
             return (
                 f"unknown encoding {name!r}: no encoding plugin is installed; "
-                f"pip install {dist} (or llm-cost-o200k for the GPT-4o family)"
+                f"pip install {hint} for the GPT-4o family)"
             )
+        if dist is None:
+            return f"unknown encoding {name!r} (installed: {installed})"
         return (
             f"unknown encoding {name!r} (installed: {installed}); "
             f"if a plugin provides it, pip install {dist}"
@@ -376,11 +467,18 @@ class Registry:
         self.call_each("register_commands", begin)
         _commands_added_by[group] = self
 
-    def _refuse(self, info: PluginInfo, warning: str, error: str) -> None:
-        """Report a change a plugin made that was undone (listed by `llm-cost plugins`)."""
+    def _refuse(
+        self,
+        info: PluginInfo,
+        warning: str,
+        error: str,
+        strict_error: type[PluginError] = PluginConflictError,
+    ) -> None:
+        """Report a change a plugin made, or a result it gave, that was undone or skipped
+        (listed by `llm-cost plugins`)."""
         message = f"plugin {info.name!r} ({info.label}) {warning}"
         if _strict():
-            raise PluginConflictError(message)
+            raise strict_error(message)
         self.failures.append(attrs.evolve(info, error=error))
         warnings.warn(message, PluginWarning, stacklevel=4)
 
@@ -392,6 +490,11 @@ class Registry:
 
             def begin(info: PluginInfo) -> tuple[dict[str, Any], Finish]:
                 def register(model: str, encoding: str, prefix: bool = False) -> Callable[[], None]:
+                    check_name("model", model)
+                    check_name("encoding", encoding)
+                    if not isinstance(prefix, bool):
+                        raise TypeError(f"prefix must be True or False, not {_short_repr(prefix)}")
+
                     def apply() -> None:
                         (self._prefixes if prefix else models)[model] = encoding
                         self.model_registrations.append((info, model, encoding, prefix))
@@ -463,10 +566,42 @@ class Registry:
         return dict(self._collect_prices())
 
 
+def _not_scanner(result: Any) -> str | None:
+    return None if callable(result) else "a scanner is a callable that takes a str"
+
+
+def _not_engine(result: Any) -> str | None:
+    if callable(getattr(result, "encode", None)) and callable(getattr(result, "count", None)):
+        return None
+    return "an engine has encode(pieces) and count(pieces) methods"
+
+
+def _reason(exc: BaseException) -> str:
+    """An exception as the first line of `Type: message`."""
+    text = f"{type(exc).__name__}: {exc}" if str(exc).strip() else type(exc).__name__
+    return text.strip().splitlines()[0]
+
+
+def _short_repr(value: object) -> str:
+    text = object.__repr__(value) if not isinstance(value, int | float | str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def uninstalled_encoding_message(model: str, encoding: str) -> str:
     """What to say when `model` is known (mapped or priced) but its encoding is not installed."""
-    dist = "llm-cost-" + encoding.removesuffix("_base").replace("_", "-").lower()
+    dist = distribution_for(encoding)
+    if dist is None:
+        return f"model {model!r} uses encoding {encoding!r}, which is not installed"
     return f"model {model!r} uses encoding {encoding}, which is not installed: pip install {dist}"
+
+
+def distribution_for(encoding: str) -> str | None:
+    """The distribution that would bring `encoding`, named as first-party plugins are
+    (`o200k_base` -> `llm-cost-o200k`); None for a name that is not a valid encoding name, so
+    that no install hint is ever built from other text."""
+    if ENCODING_NAME.fullmatch(encoding) is None:
+        return None
+    return "llm-cost-" + encoding.removesuffix("_base").replace("_", "-").lower()
 
 
 def _core_version() -> str:

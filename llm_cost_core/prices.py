@@ -24,6 +24,7 @@ from typing import Any
 import attrs
 
 from .errors import LLMCostError, UnknownEncodingError, UnknownModelError
+from .spec import check_name
 
 PER_TOKENS = 1_000_000
 PRICES_ENV = "LLM_COST_PRICES"
@@ -129,8 +130,9 @@ class ModelPrice:
     """What one model costs, in USD per 1M tokens. `cached_input` and `output` may be unknown
     (None): embedding models have no output, older models no cached-input discount."""
 
-    model: str
-    encoding: str
+    model: str = attrs.field(validator=lambda _i, _a, value: check_name("model", value))
+    """See `llm_cost_core.spec.MODEL_NAME` for the characters a model name may hold."""
+    encoding: str = attrs.field(validator=lambda _i, _a, value: check_name("encoding", value))
     input: Decimal = attrs.field(converter=_money)
     cached_input: Decimal | None = attrs.field(default=None, converter=_optional_money)
     output: Decimal | None = attrs.field(default=None, converter=_optional_money)
@@ -213,11 +215,16 @@ def parse_prices(data: bytes | str, label: str) -> list[ModelPrice]:
         if not isinstance(entry, dict):
             raise PricesError(f"{where}: must be an object")
         if isinstance(entry.get("model"), str):
-            where += f" ({entry['model']})"
+            where += f" ({_short(ascii(entry['model'])[1:-1])})"
         _check_fields(where, entry, PRICE_FIELDS, required=("model", "encoding", "input"))
         for name in ("model", "encoding", "source"):
             if name in entry and not (isinstance(entry[name], str) and entry[name].strip()):
                 raise PricesError(f"{where}: {name!r} must be a non-empty string")
+        for name in ("model", "encoding"):
+            try:
+                check_name(name, entry[name])
+            except ValueError as exc:
+                raise PricesError(f"{where}: {exc}") from None
         if entry["model"] in seen:
             raise PricesError(f"{where}: model {entry['model']!r} is listed twice")
         seen.add(entry["model"])

@@ -42,17 +42,22 @@ WINDOW = 1 << 20  # characters counted in one go; longer texts are cut into wind
 class SegmentCounter:
     """`count(text)` for a scanner with `splits_before_space`. `count_pieces` is the BPE engine's
     `count`; `piece_count`, when the engine has one, counts a single piece (a C-level look-up
-    once seen). Exact by the scanner's promise, which each plugin's tests prove."""
+    once seen); `checked_counts`, when given, checks the counts of one scan's pieces (a plugin's
+    engine is not trusted to give possible ones). Exact by the scanner's promise, which each
+    plugin's tests prove."""
 
     def __init__(
         self,
         scanner: Callable[[str], Iterable[str]],
         count_pieces: Callable[[Iterable[str]], int],
         piece_count: Callable[[str], int] | None = None,
+        checked_counts: Callable[[list[int]], list[int]] | None = None,
     ) -> None:
         self._scan = scanner
         self._count_pieces = count_pieces
         self._piece_count = piece_count or (lambda piece: count_pieces((piece,)))
+        self._checked_counts = checked_counts
+        """Checks a scan's per-piece counts when the engine is a plugin's (`CheckedEngine`)."""
         self._lock = threading.Lock()
         self._pending: list[str] = []
         self._segments = _Segments(self._pending.append)
@@ -155,7 +160,10 @@ class SegmentCounter:
         firsts = list(compress(count(), map(cuts.__contains__, starts)))  # pieces after a cut
         if len(firsts) != len(cuts):
             raise RuntimeError("the scanner broke its splits_before_space promise")
-        totals = list(accumulate(map(self._piece_count, pieces), initial=0))
+        counts: Iterable[int] = map(self._piece_count, pieces)
+        if self._checked_counts is not None:
+            counts = self._checked_counts(list(counts))
+        totals = list(accumulate(counts, initial=0))
         at = [0, *map(totals.__getitem__, firsts), totals[-1]]
         return list(map(sub, islice(at, 1, None), at))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -13,6 +14,40 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 Ranks = Mapping[bytes, int]
+
+ENCODING_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+"""What an encoding name or alias may be: ASCII letters, digits, `.`, `_` and `-`, starting
+with a letter or digit, at most 64 characters. So `llm-cost-<name>` is a distribution name, and
+a name is safe to print and to put in an install hint."""
+MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}")
+"""What a model name (or model-name prefix) may be: the same, plus `:`, `/`, `@` and `+`
+(`ft:gpt-4o-mini:acme::abc123`, `openai/gpt-4o`), at most 128 characters."""
+
+
+def check_name(kind: str, value: object) -> str:
+    """`value` if it is a valid `kind` name ("encoding" or "model"); else TypeError or a
+    ValueError that says which characters a name may hold (and never prints the bad one raw)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{kind} name must be a str, not {type(value).__name__}")
+    pattern = ENCODING_NAME if kind == "encoding" else MODEL_NAME
+    if pattern.fullmatch(value) is None:
+        allowed = "letters, digits, . _ -" + (" : / @ +" if kind == "model" else "")
+        limit = 64 if kind == "encoding" else 128
+        shown = ascii(value) if len(value) <= 60 else ascii(value[:57]) + "..."
+        raise ValueError(
+            f"{kind} name {shown} is not valid: it may hold ASCII {allowed}, start with a "
+            f"letter or digit and have at most {limit} characters"
+        )
+    return value
+
+
+def _encoding_name(_instance: object, _attribute: object, value: str) -> None:
+    check_name("encoding", value)
+
+
+def _alias_names(_instance: object, _attribute: object, value: tuple[str, ...]) -> None:
+    for alias in value:
+        check_name("encoding", alias)
 
 
 def _frozen_mapping(value: Mapping[str, int]) -> Mapping[str, int]:
@@ -33,8 +68,8 @@ class EncodingSpec:
     `llm_cost_core.vocab.TiktokenFile` does both for a `.tiktoken` file shipped in a package.
     """
 
-    name: str
-    """Short name users type: `o200k`."""
+    name: str = attrs.field(validator=_encoding_name)
+    """Short name users type: `o200k` (see `ENCODING_NAME`)."""
     pattern: str
     """The pre-tokenizer regex, exactly as the reference tokenizer uses it."""
     special_tokens: Mapping[str, int] = attrs.field(converter=_frozen_mapping, hash=False)
@@ -45,7 +80,7 @@ class EncodingSpec:
     """Returns the verified BPE ranks; called lazily, once."""
     vocab_sha256: str = attrs.field()
     """SHA-256 of the vocab source, as hex; names the vocab in caches and reports."""
-    aliases: tuple[str, ...] = attrs.field(default=(), converter=_names)
+    aliases: tuple[str, ...] = attrs.field(default=(), converter=_names, validator=_alias_names)
     """Other names that select this encoding: `o200k_base`."""
     reference: str | None = None
     """The tiktoken encoding name to compare with, or None when there is no live reference."""

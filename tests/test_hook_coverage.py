@@ -34,9 +34,9 @@ SPEC = lc.EncodingSpec(
 
 
 class Engine:
-    # ids no real engine gives: 1000 + the first byte of each piece
+    # ids the byte-level vocab would not give: 255 - the first byte of each piece
     def encode(self, pieces):
-        return [1000 + piece.encode()[0] for piece in pieces]
+        return [255 - piece.encode()[0] for piece in pieces]
 
     def count(self, pieces):
         return len(self.encode(pieces))
@@ -130,8 +130,8 @@ def test_every_hook_is_reached_through_core(toy, capsys):
     assert "every" in lc.list_encodings()
     enc = lc.get_encoding("every")
     assert enc.spec is module.SPEC
-    # make_scanner (one piece per character) and make_bpe (1000 + first byte)
-    assert enc.encode("ab c") == [1097, 1098, 1032, 1099]
+    # make_scanner (one piece per character) and make_bpe (255 - first byte)
+    assert enc.encode("ab c") == [158, 157, 223, 156]
     assert enc.count("ab c") == 4
     # register_models
     assert lc.encoding_for_model("every-model") is enc

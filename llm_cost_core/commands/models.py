@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from ..errors import LLMCostError
-from ..plugins import registry
+from ..plugins import distribution_for, registry
 from ..prices import PriceEntry
 from ._common import dumps, load_table, money, prices_option
 
@@ -46,7 +46,7 @@ def command(prices_file: str | None, as_json: bool) -> None:
                 money(row["input"]),
                 money(row["cached_input"]),
                 money(row["output"]),
-                row["plugin"] or f"not installed (pip install {_distribution(row['encoding'])})",
+                row["plugin"] or _not_installed(row["encoding"]),
             )
             for row in rows
         ],
@@ -75,6 +75,6 @@ def _row(reg: Any, model: str, encoding: str, entry: PriceEntry | None, prefix: 
     return row
 
 
-def _distribution(encoding: str) -> str:
-    """The package that would bring `encoding`, named as first-party plugins are."""
-    return "llm-cost-" + encoding.removesuffix("_base").replace("_", "-").lower()
+def _not_installed(encoding: str) -> str:
+    dist = distribution_for(encoding)
+    return f"not installed (pip install {dist})" if dist else "not installed"

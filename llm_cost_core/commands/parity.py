@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from .._text import printable
 from ..errors import LLMCostError
 from ..parity import DEFAULT_EXAMPLES, DEFAULT_SEED, EXAMPLES_ENV, format_report, run
 
@@ -141,7 +142,7 @@ def command(
     else:
         for report in reports:
             for line in format_report(report):
-                click.echo(line)
+                click.echo(printable(line))
         checks = sum(report.cases for report in reports)
         click.echo(
             f"parity: {'ok' if not failed else 'FAILED'}, {len(reports)} "

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from .._text import printable
 from ..plugins import PluginInfo, Registry
 
 
@@ -104,7 +105,7 @@ def command(as_json: bool) -> None:
         status = "" if row["status"] == "loaded" else f" [{row['status']}]"
         if row["reason"]:
             status = f" [{row['status']}: {row['reason']}]"
-        click.echo(f"{label} (plugin {row['name']}){status}")
+        click.echo(printable(f"{label} (plugin {row['name']}){status}"))
         lines = []
         if row["hooks"]:
             lines.append(("hooks", ", ".join(row["hooks"])))
@@ -116,7 +117,7 @@ def command(as_json: bool) -> None:
             lines.append(("prices", f"{row['prices']} model{'s' if row['prices'] != 1 else ''}"))
         lines += [("error", error) for error in row["errors"]]
         for key, value in lines:
-            wrapped = textwrap.wrap(value, width=86, break_on_hyphens=False) or [""]
+            wrapped = textwrap.wrap(printable(value), width=86, break_on_hyphens=False) or [""]
             click.echo(f"  {key:<10} {wrapped[0]}")
             for more in wrapped[1:]:
                 click.echo(f"  {'':<10} {more}")
@@ -128,7 +129,7 @@ def command(as_json: bool) -> None:
                 f"{owner['distribution']} {owner['version']}".strip()
                 for owner in conflict["plugins"]
             )
-            click.echo(f"  {conflict['name']}: {owners}")
+            click.echo(printable(f"  {conflict['name']}: {owners}"))
 
 
 def _encoding(entry: dict[str, Any]) -> str:
