@@ -102,7 +102,19 @@ _KINDS = {
     bool: "a boolean",
     int: "a number",
     float: "a number",
+    Decimal: "a number",  # an integer too long for int (see `LineProcessor._decode_big`)
 }
+
+
+def _json_error(exc: json.JSONDecodeError) -> str:
+    """The decoder's message, with its column, said plainly."""
+    if exc.msg == "Invalid control character at":
+        code = ord(exc.doc[exc.pos])
+        return (
+            f"raw control character U+{code:04X} in a string at column {exc.colno} "
+            f"(JSON needs \\u{code:04x})"
+        )
+    return f"{exc.msg.removesuffix(' at')} at column {exc.colno}"
 
 
 def _kind(value: Any) -> str:
@@ -122,6 +134,10 @@ class LineProcessor:
         self._encoding_json = json.dumps(self.encoding.name)
         # One decoder for every line: json.loads with an option builds a new one per call.
         self._decode = json.JSONDecoder(parse_constant=_no_constants).decode
+        # For a line with an integer beyond Python's int-string limit (4,300 digits), which is
+        # valid JSON: integers read as Decimal, which has no such limit. Only its kind matters
+        # here, and the line is written out byte for byte.
+        self._decode_big = json.JSONDecoder(parse_constant=_no_constants, parse_int=Decimal).decode
 
     def process(self, lines: Sequence[bytes], starts_source: bool) -> ChunkResult:
         outputs: list[bytes] = []
@@ -166,9 +182,14 @@ class LineProcessor:
         if text.startswith(BOM):  # as json.loads says it
             raise _BadLine("not JSON: Unexpected UTF-8 BOM (decode using utf-8-sig) at column 1")
         try:
-            obj = self._decode(text)
+            try:
+                obj = self._decode(text)
+            except json.JSONDecodeError:
+                raise
+            except ValueError:  # maybe a huge integer; not a JSON error
+                obj = self._decode_big(text)
         except json.JSONDecodeError as exc:
-            raise _BadLine(f"not JSON: {exc.msg} at column {exc.colno}") from None
+            raise _BadLine(f"not JSON: {_json_error(exc)}") from None
         except RecursionError:
             raise _BadLine("not JSON that can be read: nested too deeply") from None
         except ValueError as exc:

@@ -54,6 +54,8 @@ GOOD = [
     (b'{"text": "<|endoftext|> is text"}\n', "<|endoftext|> is text"),
     (b'{"a": {"b": {}}, "text": "tab\\tin", "z": null}\t \n', "tab\tin"),
     (b'{"text": "same", "text": "last one wins"}\n', "last one wins"),
+    # Integers beyond Python's int-string limit (4,300 digits) are valid JSON, kept as written.
+    (b'{"n": ' + b"9" * 5000 + b', "m": -' + b"1" * 4301 + b', "text": "big"}\n', "big"),
 ]
 # (line, reason on stderr): each must come out unchanged.
 BAD = [
@@ -80,6 +82,13 @@ BAD = [
     (b'{"text": [ ]}\n', "field 'text' is not a messages list: the list is empty"),
     (b'{"text": ' + b"[" * 10**5 + b"]" * 10**5 + b"}\n", "not JSON that can be read: nested too"),
     (b'\xef\xbb\xbf{"text": "BOM not on the first line"}\n', "not JSON: Unexpected UTF-8 BOM"),
+    (
+        b'{"text": "a\x00b"}\n',
+        "not JSON: raw control character U+0000 in a string at column 12 (JSON needs \\u0000)",
+    ),
+    (b'{"text": "a\x1fb"}\n', "not JSON: raw control character U+001F in a string at column 12"),
+    (b'{"text": "open}\n', "not JSON: Unterminated string starting at column 10"),
+    (b'{"text": ' + b"9" * 5000 + b"}\n", "field 'text' is a number, not a string or a messages"),
 ]
 
 
@@ -116,7 +125,8 @@ def test_every_kind_of_line_comes_out_once_in_order_and_nothing_is_lost(encoding
         # Byte for byte the input, with the key added before the closing brace.
         key = added(tokens, encoding_name)
         assert got.replace(key, b"", 1) == line
-        assert json.loads(got)["llm_cost"] == {"tokens": tokens, "encoding": encoding_name}
+        parsed = json.loads(got, parse_int=Decimal)  # an int of any length
+        assert parsed["llm_cost"] == {"tokens": tokens, "encoding": encoding_name}
     assert [m.split(": ", 1)[0] for m in messages] == [
         m.split(": ", 1)[0] for m in expected_messages
     ]
