@@ -94,3 +94,20 @@ def test_unknown_encoding_is_a_key_error_that_says_what_to_install():
 def test_unknown_model_is_a_key_error():
     with pytest.raises(KeyError, match="unknown model 'no-such-model'"):
         lc.encoding_for_model("no-such-model")
+
+
+@pytest.mark.parametrize("value", [None, b"abc", 5, ["a"]], ids=["None", "bytes", "int", "list"])
+def test_text_that_is_not_a_str_is_a_type_error_as_in_tiktoken(encoding, reference, value):
+    """tiktoken 0.14 has no count: ours raises what its encode_ordinary raises (encode raises
+    from its special-token check, in both)."""
+    with pytest.raises(TypeError) as theirs:
+        reference.encode_ordinary(value)
+    for ours in (encoding.encode_ordinary, encoding.count):
+        with pytest.raises(TypeError) as raised:
+            ours(value)
+        assert str(raised.value) == str(theirs.value)
+    with pytest.raises(TypeError) as theirs:
+        reference.encode(value)
+    with pytest.raises(TypeError) as raised:
+        encoding.encode(value)
+    assert str(raised.value) == str(theirs.value)
