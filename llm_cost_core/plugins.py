@@ -19,7 +19,8 @@ import pluggy
 from . import _defaults, hookspecs
 from ._env import flag, names
 from .bpe import BPEEngine
-from .encoding import CheckedEngine, Encoding
+from .encoding import Encoding
+from .engine_checks import CheckedEngine
 from .errors import PluginConflictError, PluginError, UnknownEncodingError, UnknownModelError
 from .scanner import Scanner
 from .spec import ENCODING_NAME, EncodingSpec, Ranks, check_name
@@ -395,12 +396,24 @@ class Registry:
         return cast("Scanner", scanner)
 
     def _make_bpe(self, owner: PluginInfo, spec: EncodingSpec, ranks: Ranks) -> BPEEngine:
-        """The first engine offered; one that a plugin (not core) made has its results checked
-        (`CheckedEngine`), so that an impossible count is an error naming it, never printed."""
+        """The first engine offered. One that a plugin (not core) made has its results checked
+        (`CheckedEngine`), so that an impossible count is an error naming it, never printed;
+        one that fails a first small check is not used: core's engine is, with a warning."""
         engine, maker = self.first_result("make_bpe", _not_engine, owner, spec=spec, ranks=ranks)
         if maker is self.core:
             return cast("BPEEngine", engine)
-        return CheckedEngine(engine, f"plugin {maker.name!r} ({maker.label})", spec)
+        checked = CheckedEngine(engine, f"plugin {maker.name!r} ({maker.label})", spec)
+        problem = checked.problem()
+        if problem is None:
+            return checked
+        self._refuse(
+            maker,
+            f"made an engine (make_bpe) for encoding {spec.name!r} that core does not use: "
+            f"{problem}; core's engine counts instead",
+            f"make_bpe for {spec.name!r} not used: {problem}",
+            PluginError,
+        )
+        return _defaults.make_bpe(spec, ranks)
 
     def _unknown_encoding_message(self, name: str) -> str:
         installed = ", ".join(entry.spec.name for entry in self.registered())

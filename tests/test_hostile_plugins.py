@@ -31,12 +31,22 @@ def site(tmp_path, monkeypatch):
     yield from plugin_site(tmp_path, monkeypatch, "hostile_")
 
 
+@pytest.fixture
+def reference_o200k():
+    """tiktoken's o200k_base, offline; the tests that count with the installed o200k skip
+    without it."""
+    if "o200k" not in lc.list_encodings():
+        pytest.skip("needs llm-cost-o200k")
+    from conftest import cached_reference
+
+    return cached_reference("o200k")
+
+
 def load(site: Path, *, real: bool = False) -> tuple[Registry, list[str]]:
     """A registry of the plugins in `site` (and the installed ones when `real`), and the
     plugin warnings building it gave."""
-    found = entry_points_in(site)
-    if real:
-        found += list(entry_points(group="llm_cost"))
+    # `site` is on sys.path: every installed plugin's entry points include its plugins'
+    found = list(entry_points(group="llm_cost")) if real else entry_points_in(site)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         reg = Registry(found)
@@ -129,7 +139,7 @@ def test_a_real_ctrl_c_while_a_plugin_imports_still_interrupts(site):
         Registry(entry_points_in(site))
 
 
-def test_the_command_names_a_plugin_that_raises_keyboard_interrupt(site):
+def test_the_command_names_a_plugin_that_raises_keyboard_interrupt(site, reference_o200k):
     write_plugin(site, "llm-cost-hostile", "hostile_plugin", INTERRUPT_AT_IMPORT)
     ran = run_llm_cost("count", "-e", "o200k", "--text", "hello world", env=env_with(site))
     assert (ran.returncode, ran.stdout) == (0, "2\n"), ran.stderr
@@ -295,13 +305,18 @@ def test_the_command_says_which_plugin_s_spec_is_spoilt(site):
 ENGINE = """
 import llm_cost_core as lc
 
+def spoilt(pieces):
+    return any("z" in piece for piece in pieces)
+
 class Engine:
+    # one token per UTF-8 byte, right for a byte-level vocab, but {{what}} on text with a "z"
     def encode(self, pieces):
-        return {ids}
+        pieces = list(pieces)
+        return {ids} if spoilt(pieces) else [b for piece in pieces for b in piece.encode()]
 
     def count(self, pieces):
-        list(pieces)
-        return {count}
+        pieces = list(pieces)
+        return {count} if spoilt(pieces) else sum(len(piece.encode()) for piece in pieces)
 {piece_count}
 
 @lc.hookimpl
@@ -311,11 +326,50 @@ def make_bpe(spec, ranks):
 
 
 def engine(ids: str = "[0]", count: str = "1", piece_count: str | None = None) -> str:
-    method = f"\n    def piece_count(self, piece):\n        return {piece_count}\n"
+    """A plugin whose engine gives `ids`, `count` and `piece_count` for text with a "z"."""
+    method = (
+        "\n    def piece_count(self, piece):\n"
+        f"        return {piece_count} if 'z' in piece else len(piece.encode())\n"
+    )
     return ENGINE.format(ids=ids, count=count, piece_count=method if piece_count else "")
 
 
+ALWAYS_NEGATIVE = """
+import llm_cost_core as lc
+
+class Engine:
+    def encode(self, pieces):
+        return [0 for piece in pieces]
+
+    def count(self, pieces):
+        return -5
+
+@lc.hookimpl
+def make_bpe(spec, ranks):
+    return Engine()
+"""
+
 REFUSED = "plugin 'hostile_engine' (llm-cost-engine 1.0): its engine (make_bpe) for encoding"
+
+
+def test_an_engine_that_gives_impossible_counts_is_replaced_by_core_s(site, reference_o200k):
+    with_whole(site, "llm-cost-engine", "hostile_engine", ALWAYS_NEGATIVE)
+    reg, _ = load(site, real=True)
+    text = "hello world, zebra"
+    for name, expected in (("whole", len(text)), ("o200k", len(reference_o200k.encode(text)))):
+        enc = reg.get_encoding(name)
+        count, caught = caught_warnings(lambda enc=enc: enc.count(text))
+        assert caught == [
+            f"plugin 'hostile_engine' (llm-cost-engine 1.0) made an engine (make_bpe) for "
+            f"encoding {name!r} that core does not use: it gave -5 as a token count, which is "
+            "impossible; core's engine counts instead"
+        ]
+        assert count == expected
+        assert enc.count(text) == expected  # the warning is given once
+    assert [f.error for f in reg.failures] == [
+        "make_bpe for 'whole' not used: it gave -5 as a token count, which is impossible",
+        "make_bpe for 'o200k' not used: it gave -5 as a token count, which is impossible",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -325,24 +379,29 @@ REFUSED = "plugin 'hostile_engine' (llm-cost-engine 1.0): its engine (make_bpe) 
         (engine(count="2.0"), "gave 2.0 as a token count, which is impossible"),
         (engine(count="True"), "gave True as a token count, which is impossible"),
         (engine(count="'3'"), "gave '3' as a token count, which is impossible"),
+        (engine(count="1 / 0"), "raised ZeroDivisionError: division by zero"),
     ],
-    ids=["negative", "float", "bool", "str"],
+    ids=["negative", "float", "bool", "str", "raises"],
 )
-def test_an_impossible_count_is_refused_naming_the_plugin(site, source, expected):
+def test_an_impossible_count_is_refused_naming_the_plugin(site, source, expected, reference_o200k):
     with_whole(site, "llm-cost-engine", "hostile_engine", source)
     reg, _ = load(site, real=True)
     for name in ("whole", "o200k"):  # a scanner piece by piece, one that splits before spaces
+        enc = reg.get_encoding(name)
+        assert enc.count("a b c") == 5  # right until the engine goes wrong
         with pytest.raises(PluginError) as raised:
-            reg.get_encoding(name).count("a b c")
+            enc.count("a b z")
         assert str(raised.value).startswith(f"{REFUSED} {name!r} {expected}")
         assert "LLM_COST_DISABLE_PLUGINS" in str(raised.value)
 
 
-def test_an_impossible_piece_count_is_refused(site):
+def test_an_impossible_piece_count_is_refused(site, reference_o200k):
     with_whole(site, "llm-cost-engine", "hostile_engine", engine(piece_count="-1"))
     reg, _ = load(site, real=True)
+    enc = reg.get_encoding("o200k")
+    assert enc.count("hello there world") == 17
     with pytest.raises(PluginError, match="gave -1 as a token count"):
-        reg.get_encoding("o200k").count("hello there world")
+        enc.count("hello there zebra")
 
 
 @pytest.mark.parametrize(
@@ -359,29 +418,35 @@ def test_impossible_ids_are_refused_naming_the_plugin(site, ids, expected):
     with_whole(site, "llm-cost-engine", "hostile_engine", engine(ids=ids))
     reg, _ = load(site)
     enc = reg.get_encoding("whole")
+    assert enc.encode("ab") == [97, 98]
     for call in (enc.encode, enc.encode_ordinary):
         with pytest.raises(PluginError) as raised:
-            call("a b")
+            call("a z")
         assert str(raised.value).startswith(f"{REFUSED} 'whole' {expected}")
 
 
-def test_a_plugin_engine_with_possible_results_is_used(site):
-    with_whole(site, "llm-cost-engine", "hostile_engine", engine(ids="[7, 8]", count="4"))
-    reg, _ = load(site)
-    enc = reg.get_encoding("whole")
-    assert (enc.count("anything"), enc.encode("x")) == (4, [7, 8])
-
-
-def test_pipe_prints_no_count_from_a_negative_engine(site, tmp_path):
+def test_pipe_prints_no_count_from_a_negative_engine(site, tmp_path, reference_o200k):
     write_plugin(site, "llm-cost-engine", "hostile_engine", engine(count="-5"))
     lines = tmp_path / "in.jsonl"
-    lines.write_text('{"text": "hello world"}\n{"text": "again"}\n')
+    lines.write_text('{"text": "hello world"}\n{"text": "zebra"}\n')
     ran = run_llm_cost("pipe", "-m", "gpt-4o", str(lines), env=env_with(site))
     assert ran.returncode == 1
-    assert ran.stdout == ""
+    assert "-5" not in ran.stdout and "-0." not in ran.stdout
     assert ran.stderr.startswith(f"llm-cost: error: {REFUSED} 'o200k' gave -5 as a token count")
-    counted = run_llm_cost("count", "-e", "cl100k", str(lines), env=env_with(site))
-    assert counted.returncode == 1 and "-" not in counted.stdout
+
+
+def test_the_commands_count_right_beside_an_always_negative_engine(site, tmp_path, reference_o200k):
+    write_plugin(site, "llm-cost-engine", "hostile_engine", ALWAYS_NEGATIVE)
+    lines = tmp_path / "in.jsonl"
+    lines.write_text('{"text": "hello world"}\n')
+    env = env_with(site)
+    piped = run_llm_cost("pipe", "-m", "gpt-4o", str(lines), env=env)
+    clean = run_llm_cost("pipe", "-m", "gpt-4o", str(lines), env=env_with(site / "none"))
+    assert (piped.returncode, piped.stdout) == (0, clean.stdout), piped.stderr
+    assert '"tokens": 2' in piped.stdout
+    assert piped.stderr.startswith(
+        "llm-cost: warning: plugin 'hostile_engine' (llm-cost-engine 1.0) made an engine"
+    )
 
 
 # -- names: a documented character set, and nothing raw on the terminal ------------------------
