@@ -17,7 +17,6 @@ import contextlib
 import json
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
-from concurrent.futures import Future
 from decimal import Decimal
 from typing import Any, BinaryIO
 
@@ -25,7 +24,7 @@ import attrs
 
 from .chat import MessagesError, count_messages
 from .prices import per_million, usd
-from .processes import quiet_worker, spawn_pool, submit, terminate
+from .processes import OrderedPool
 
 KEY = "llm_cost"
 JSON_WHITESPACE = b" \t\r\n"
@@ -201,7 +200,6 @@ def _init_worker(counter: LineCounter) -> None:
     """Runs once in each worker: the encoding is built (and its vocab loaded) before the first
     chunk."""
     global _processor
-    quiet_worker()
     _processor = LineProcessor(counter)
     _processor.encoding.count("")
 
@@ -245,21 +243,18 @@ def _results(
         for chunk in chunks:
             yield chunk, processor.process(chunk.lines, chunk.starts_source)
         return
-    pool = spawn_pool(workers, _init_worker, (counter,))
-    pending: collections.deque[tuple[Chunk, Future[ChunkResult]]] = collections.deque()
-    try:
+    given: collections.deque[Chunk] = collections.deque()  # the chunks in flight, in order
+
+    def tasks() -> Iterator[tuple[list[bytes], bool]]:
         for chunk in chunks:
-            pending.append((chunk, submit(pool, _run_chunk, chunk.lines, chunk.starts_source)))
-            if len(pending) >= workers * CHUNKS_IN_FLIGHT_PER_WORKER:
-                done, future = pending.popleft()
-                yield done, future.result()
-        while pending:
-            done, future = pending.popleft()
-            yield done, future.result()
-    except BaseException:  # Ctrl-C (maybe twice) or a failure: end the workers at once
-        terminate(pool)
-        raise
-    pool.shutdown(wait=True)
+            given.append(chunk)
+            yield chunk.lines, chunk.starts_source
+
+    # Closed early (a quota, --fail-fast, a closed output) or interrupted: the pool ends the
+    # workers at once.
+    with OrderedPool(workers, _init_worker, (counter,)) as pool:
+        for result in pool.map(_run_chunk, tasks(), workers * CHUNKS_IN_FLIGHT_PER_WORKER):
+            yield given.popleft(), result
 
 
 def run_pipe(
