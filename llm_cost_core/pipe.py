@@ -23,6 +23,8 @@ from typing import Any, BinaryIO
 import attrs
 
 from .chat import MessagesError, count_messages
+from .errors import InputError
+from .inputs import read_error
 from .prices import per_million, usd
 from .processes import OrderedPool
 
@@ -217,7 +219,10 @@ def _chunks(sources: Sequence[Source], chunk_bytes: int) -> Iterator[Chunk]:
         lines: list[bytes] = []
         size = 0
         first_line = 1
-        stream = source.open()
+        try:
+            stream = source.open()
+        except OSError as exc:
+            raise InputError(f"{source.label}: {exc.strerror or exc}") from None
         try:
             for number, line in enumerate(stream, 1):
                 if not last_source and not line.endswith(b"\n"):
@@ -227,6 +232,8 @@ def _chunks(sources: Sequence[Source], chunk_bytes: int) -> Iterator[Chunk]:
                 if size >= chunk_bytes:
                     yield Chunk(index, first_line, lines, first_line == 1)
                     lines, size, first_line = [], 0, number + 1
+        except OSError as exc:  # reading it: the output is written elsewhere
+            raise read_error(source.label, exc) from None
         finally:
             if source.owned:
                 stream.close()
