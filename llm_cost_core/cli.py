@@ -364,10 +364,6 @@ def _run(argv: list[str] | None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_RUNTIME
     except Exception as exc:
-        pool = sys.modules.get("concurrent.futures.process")  # imported only by pipe --workers
-        if pool is not None and isinstance(exc, pool.BrokenProcessPool):
-            _error("a worker process died (out of memory?); try again with fewer --workers")
-            return EXIT_RUNTIME
         if _flag("LLM_COST_DEBUG"):
             traceback.print_exc()
         _error(

@@ -32,3 +32,7 @@ class VocabError(LLMCostError):
 
 class InputError(LLMCostError):
     """A file or stream the user named cannot be read as asked."""
+
+
+class WorkerError(LLMCostError):
+    """A worker process of `--workers` died (killed, or out of memory) before it answered."""

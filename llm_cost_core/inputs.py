@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from types import TracebackType
@@ -31,6 +32,37 @@ def decode_utf8(data: bytes | memoryview) -> tuple[str, int]:
     return text, len(raw) - len(text.encode("utf-8")) + 3 * added
 
 
+def check_input(path: str) -> None:
+    """Raise an `InputError` naming `path` when it cannot be an input, without opening it: a
+    named pipe (FIFO) can be opened for its writer's data once only, so an input is opened
+    exactly once, by `open_input`, when it is reached."""
+    if path == STDIN:
+        return
+    try:
+        is_dir = stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+    except ValueError:  # a NUL in the name
+        raise InputError(f"{path!r}: not a file name") from None
+    if is_dir:
+        raise InputError(f"{path}: is a directory; name the files in it (e.g. {path}/*.txt)")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{path}: Permission denied")
+
+
+def open_input(path: str) -> BinaryIO:
+    """`path` opened for reading, or an `InputError` naming it (say it was deleted meanwhile)."""
+    try:
+        return open(path, "rb")  # the caller closes it
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+
+
+def read_error(where: str, exc: OSError) -> InputError:
+    """The error for an input that breaks off while read (`/proc/self/mem`, a failing disk)."""
+    return InputError(f"cannot read {where}: {exc.strerror or exc}")
+
+
 class TextStream:
     """The text of one input, read and decoded a block at a time as it is iterated (once), so a
     file of any size is counted in bounded memory. Invalid UTF-8 is replaced exactly as
@@ -44,12 +76,8 @@ class TextStream:
             self._handle = stdin if stdin is not None else sys.stdin.buffer
             self._owned = False
             return
-        if os.path.isdir(path):
-            raise InputError(f"{path}: is a directory; name the files in it (e.g. {path}/*.txt)")
-        try:
-            self._handle = open(path, "rb")  # noqa: SIM115 (closed by __exit__)
-        except OSError as exc:
-            raise InputError(f"{path}: {exc.strerror or exc}") from None
+        check_input(path)
+        self._handle = open_input(path)
         self._owned = True
 
     def __enter__(self) -> TextStream:
@@ -68,7 +96,7 @@ class TextStream:
                 data = self._handle.read(BLOCK)
             except OSError as exc:
                 where = "standard input" if not self._owned else self.label
-                raise InputError(f"cannot read {where}: {exc.strerror or exc}") from None
+                raise read_error(where, exc) from None
             if not data:
                 break
             self.size += len(data)

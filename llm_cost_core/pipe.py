@@ -17,15 +17,16 @@ import contextlib
 import json
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
-from concurrent.futures import Future
 from decimal import Decimal
 from typing import Any, BinaryIO
 
 import attrs
 
 from .chat import MessagesError, count_messages
+from .errors import InputError
+from .inputs import read_error
 from .prices import per_million, usd
-from .processes import quiet_worker, spawn_pool, submit, terminate
+from .processes import OrderedPool
 
 KEY = "llm_cost"
 JSON_WHITESPACE = b" \t\r\n"
@@ -222,7 +223,6 @@ def _init_worker(counter: LineCounter) -> None:
     """Runs once in each worker: the encoding is built (and its vocab loaded) before the first
     chunk."""
     global _processor
-    quiet_worker()
     _processor = LineProcessor(counter)
     _processor.encoding.count("")
 
@@ -240,7 +240,10 @@ def _chunks(sources: Sequence[Source], chunk_bytes: int) -> Iterator[Chunk]:
         lines: list[bytes] = []
         size = 0
         first_line = 1
-        stream = source.open()
+        try:
+            stream = source.open()
+        except OSError as exc:
+            raise InputError(f"{source.label}: {exc.strerror or exc}") from None
         try:
             for number, line in enumerate(stream, 1):
                 if not last_source and not line.endswith(b"\n"):
@@ -250,6 +253,8 @@ def _chunks(sources: Sequence[Source], chunk_bytes: int) -> Iterator[Chunk]:
                 if size >= chunk_bytes:
                     yield Chunk(index, first_line, lines, first_line == 1)
                     lines, size, first_line = [], 0, number + 1
+        except OSError as exc:  # reading it: the output is written elsewhere
+            raise read_error(source.label, exc) from None
         finally:
             if source.owned:
                 stream.close()
@@ -266,21 +271,18 @@ def _results(
         for chunk in chunks:
             yield chunk, processor.process(chunk.lines, chunk.starts_source)
         return
-    pool = spawn_pool(workers, _init_worker, (counter,))
-    pending: collections.deque[tuple[Chunk, Future[ChunkResult]]] = collections.deque()
-    try:
+    given: collections.deque[Chunk] = collections.deque()  # the chunks in flight, in order
+
+    def tasks() -> Iterator[tuple[list[bytes], bool]]:
         for chunk in chunks:
-            pending.append((chunk, submit(pool, _run_chunk, chunk.lines, chunk.starts_source)))
-            if len(pending) >= workers * CHUNKS_IN_FLIGHT_PER_WORKER:
-                done, future = pending.popleft()
-                yield done, future.result()
-        while pending:
-            done, future = pending.popleft()
-            yield done, future.result()
-    except BaseException:  # Ctrl-C (maybe twice) or a failure: end the workers at once
-        terminate(pool)
-        raise
-    pool.shutdown(wait=True)
+            given.append(chunk)
+            yield chunk.lines, chunk.starts_source
+
+    # Closed early (a quota, --fail-fast, a closed output) or interrupted: the pool ends the
+    # workers at once.
+    with OrderedPool(workers, _init_worker, (counter,)) as pool:
+        for result in pool.map(_run_chunk, tasks(), workers * CHUNKS_IN_FLIGHT_PER_WORKER):
+            yield given.popleft(), result
 
 
 def run_pipe(

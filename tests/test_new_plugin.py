@@ -3,8 +3,10 @@ suite passes as generated."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import re
 
 import pytest
@@ -111,3 +113,42 @@ def test_an_installed_encoding_name_is_refused(tmp_path, capsys):
     name = lc.list_encodings()[0]
     assert main(["new-plugin", name, "-d", str(tmp_path)]) == 2
     assert f"already provides encoding {name!r}" in capsys.readouterr().err
+
+
+def test_a_full_disk_leaves_no_partial_folder(tmp_path, capsys, monkeypatch):
+    """Issue 13: a failure half-way through used to leave the half-written plugin behind."""
+    from pathlib import Path
+
+    calls = []
+
+    def until_full(write):
+        def write_until_full(self, *args, **kwargs):
+            calls.append(self)
+            if len(calls) > 3:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            return write(self, *args, **kwargs)
+
+        return write_until_full
+
+    monkeypatch.setattr(Path, "write_bytes", until_full(Path.write_bytes))
+    monkeypatch.setattr(Path, "write_text", until_full(Path.write_text))
+    assert main(["new-plugin", "acme", "-d", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"llm-cost: error: cannot create {tmp_path / 'llm-cost-acme'}: No space left on device\n"
+    )
+    assert len(calls) == 4  # some files were written before the disk was full
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_name_too_long_for_the_file_system_names_the_folder(tmp_path, capsys):
+    """Issue 13: this was `cannot write the output: File name too long`."""
+    name = "a" * 300
+    assert main(["new-plugin", name, "-d", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"llm-cost: error: cannot create {tmp_path / ('llm-cost-' + name)}: File name too long\n"
+    )
+    assert list(tmp_path.iterdir()) == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import io
 import itertools
 import json
@@ -11,6 +13,8 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -364,3 +368,114 @@ def test_usage_and_input_errors_are_one_line(args, code, message):
     assert len(lines) == 1 and lines[0].startswith("llm-cost: error: ")
     assert message in lines[0]
     assert done.stdout == b""
+
+
+# -- inputs opened once: named pipes, files gone or unreadable (issue 13) ---------------------
+
+POSIX = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+
+
+def _write_fifo(path: Path, data: bytes, errors: list[BaseException]) -> threading.Thread:
+    """A writer of `data` into the named pipe `path`, in a thread (its open waits for a
+    reader)."""
+
+    def write() -> None:
+        try:
+            with open(path, "wb") as fifo:
+                fifo.write(data)
+        except BaseException as exc:  # a writer whose reader went away: the data is lost
+            errors.append(exc)
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    return thread
+
+
+def _unblock(path: Path) -> None:
+    """Let a writer still waiting to open `path` go (it found no reader)."""
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+
+
+@POSIX
+@pytest.mark.parametrize("command", ["pipe", "count"])
+def test_a_named_pipe_is_read_once_whether_its_writer_comes_early_or_late(command, tmp_path):
+    """`pipe` opened each input once to check it and again to read it: the first open took
+    the writer, so a late writer hung the run and an early one lost its data."""
+    needs("o200k")
+    runs = 20 if command == "pipe" else 4
+    data = _hello_lines(300)
+    for run in range(runs):
+        fifo = tmp_path / f"fifo{run}"
+        os.mkfifo(fifo)
+        errors: list[BaseException] = []
+        early = run % 2 == 0
+        if early:
+            writer = _write_fifo(fifo, data, errors)
+        proc = subprocess.Popen(
+            [LLM_COST, command, str(fifo)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=CLEAN_ENV,
+        )
+        if not early:
+            time.sleep(0.5)  # the command is waiting for a writer by now, mostly
+            writer = _write_fifo(fifo, data, errors)
+        try:
+            out, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            pytest.fail(f"{command} on a named pipe with a {'late' * (not early)} writer hung")
+        finally:
+            _unblock(fifo)
+            writer.join(10)
+        where = f"run {run} ({'early' if early else 'late'} writer)"
+        assert (proc.returncode, err, errors) == (0, b"", []), where
+        if command == "pipe":
+            assert split_lines(out) == [
+                line.replace(b"}\n", added(2, "o200k") + b"}\n") for line in split_lines(data)
+            ], where
+        else:
+            assert int(out) == lc.get_encoding("o200k").count(data.decode()), where
+
+
+@POSIX
+def test_a_file_deleted_before_it_is_reached_is_named(tmp_path):
+    needs("o200k")
+    fifo, later = tmp_path / "fifo", tmp_path / "later.jsonl"
+    os.mkfifo(fifo)
+    later.write_bytes(_hello_lines(1))
+    proc = subprocess.Popen(
+        [LLM_COST, "pipe", str(fifo), str(later)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=CLEAN_ENV,
+    )
+    deadline = time.monotonic() + 60
+    while True:  # opening for writing succeeds once the run has checked both and opened this
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            break
+        except OSError as exc:
+            if exc.errno != errno.ENXIO or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    later.unlink()
+    with open(fd, "wb") as writer:
+        writer.write(_hello_lines(2))
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert len(split_lines(out)) == 2
+    assert err.decode() == f"llm-cost: error: {later}: No such file or directory\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="Linux /proc")
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_an_input_that_cannot_be_read_is_named_not_the_output(workers):
+    needs("o200k")
+    done = run("pipe", "--workers", workers, "/proc/self/mem")
+    assert done.returncode == 1
+    assert done.stderr.decode() == (
+        "llm-cost: error: cannot read /proc/self/mem: Input/output error\n"
+    )

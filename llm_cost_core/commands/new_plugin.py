@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
+import shutil
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,7 +57,10 @@ def fill(text: str, mapping: dict[str, str]) -> str:
 
 
 def scaffold(name: str, target: Path) -> list[Path]:
-    """Write the plugin for encoding `name` into `target` (which must not exist); the files."""
+    """Write the plugin for encoding `name` into `target` (which must not exist); the files.
+
+    The files are written into a new folder beside `target`, renamed to `target` once complete,
+    so a failure (a full disk) leaves no partial plugin behind."""
     mapping = values(name)
     written: list[Path] = []
 
@@ -76,9 +81,16 @@ def scaffold(name: str, target: Path) -> list[Path]:
                 out.write_bytes(item.read_bytes())
                 written.append(out)
 
-    target.mkdir(parents=True)
-    copy(TEMPLATE, target)
-    return written
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial")
+    staging.mkdir()
+    try:
+        copy(TEMPLATE, staging)
+        staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return [target / path.relative_to(staging) for path in written]
 
 
 @click.command(name="new-plugin")
@@ -129,11 +141,11 @@ def command(name: str, directory: Path) -> None:
             f"a distribution llm-cost-{name} {installed.version} is installed; choose another name"
         )
     target = directory / f"llm-cost-{name}"
-    if target.exists():
-        raise click.ClickException(f"{target} already exists; remove it or choose another name")
     try:
+        if target.exists():
+            raise click.ClickException(f"{target} already exists; remove it or choose another name")
         written = scaffold(name, target)
-    except OSError as exc:
+    except OSError as exc:  # a name too long for the file system, a full disk, no permission
         raise click.ClickException(f"cannot create {target}: {exc.strerror or exc}") from None
     package = values(name)["package"]
     click.echo(f"created {target}/: {len(written)} files, package {package}, encoding {name}")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
+import functools
 import sys
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, BinaryIO
+from typing import Any
 
 import click
 
 from ..cli import EXIT_QUOTA, encoding_options, resolve_encoding, workers_option
-from ..inputs import STDIN
+from ..inputs import STDIN, check_input, open_input
 from ..pipe import DEFAULT_CHUNK_BYTES, LineCounter, PipeStats, Source, cost, run_pipe
 from ..prices import parse_money
 from ._common import dumps, load_table, prices_option, resolve_model
@@ -124,26 +123,17 @@ def command(
 
 
 def _sources(files: tuple[str, ...]) -> list[Source]:
-    """The inputs, each checked before any output is written, opened only when reached."""
+    """The inputs, each checked before any output is written (not opened: see
+    `inputs.check_input`), and opened once, when reached."""
     sources = []
     for path in files or (STDIN,):
         if path == STDIN:
             # Not closed afterwards: FILEs may name - more than once, as with cat.
             sources.append(Source("<stdin>", lambda: sys.stdin.buffer, owned=False))
             continue
-        if os.path.isdir(path):
-            raise click.ClickException(f"{path}: is a directory; name the files in it")
-        try:
-            with open(path, "rb"):
-                pass
-        except OSError as exc:
-            raise click.ClickException(f"{path}: {exc.strerror or exc}") from None
-        sources.append(Source(path, _opener(path)))
+        check_input(path)
+        sources.append(Source(path, functools.partial(open_input, path)))
     return sources
-
-
-def _opener(path: str) -> Callable[[], BinaryIO]:
-    return lambda: open(path, "rb")
 
 
 def _summary(stats: PipeStats, counter: LineCounter, workers: int) -> str:
