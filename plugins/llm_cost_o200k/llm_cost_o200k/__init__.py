@@ -24,10 +24,11 @@ SPEC = lc.EncodingSpec(
     description="GPT-4o, GPT-4.1, GPT-4.5, GPT-5 and the o-series",
 )
 
-# tiktoken 0.14's o200k_harmony special tokens, in its order: o200k_base's, then harmony's, then
-# the reserved range. "<|endofprompt|>" and "<|reserved_200018|>" share id 200018, as in tiktoken.
+# tiktoken 0.14's o200k_harmony special tokens: harmony's, the reserved range, and o200k_base's.
+# "<|endofprompt|>" and "<|reserved_200018|>" share id 200018, as in tiktoken, whose decoder
+# gives "<|endofprompt|>" for it; core's decoder takes the last token listed for an id, so
+# o200k_base's come last.
 HARMONY_SPECIAL_TOKENS = {
-    **SPEC.special_tokens,
     "<|startoftext|>": 199998,
     "<|endoftext|>": 199999,
     "<|reserved_200000|>": 200000,
@@ -44,6 +45,7 @@ HARMONY_SPECIAL_TOKENS = {
     "<|reserved_200011|>": 200011,
     "<|call|>": 200012,
     **{f"<|reserved_{i}|>": i for i in range(200013, 201088)},
+    **SPEC.special_tokens,
 }
 HARMONY = lc.EncodingSpec(
     name="o200k_harmony",
