@@ -24,6 +24,8 @@ P50K_SPACES = b"".join(
     base64.b64encode(b" " * k) + b" %d\n" % (50255 + k) for k in range(2, 26)
 )
 """The `.tiktoken` lines p50k_base adds to r50k_base: runs of 2 to 25 spaces, ranks 50257-50280."""
+CORPUS = files(__name__) / "parity_corpus.jsonl"
+"""The Evil Corpus's r50k and p50k cases (written by core's tools/gen_evil_corpus.py)."""
 R50K_RANKS = lc.TiktokenFile(_VOCAB, R50K_SHA256)
 P50K_RANKS = lc.TiktokenFile(_VOCAB, P50K_SHA256, appended=P50K_SPACES)
 
@@ -37,6 +39,7 @@ R50K = lc.EncodingSpec(
     vocab_sha256=R50K_SHA256,
     reference="r50k_base",
     description="GPT-3 (davinci, curie, babbage, ada) and the first-generation embeddings",
+    corpus=CORPUS,
 )
 GPT2 = lc.EncodingSpec(
     name="gpt2",
@@ -62,6 +65,7 @@ P50K = lc.EncodingSpec(
     vocab_sha256=P50K_SHA256,
     reference="p50k_base",
     description="text-davinci-002/003 and Codex",
+    corpus=CORPUS,
 )
 P50K_EDIT = lc.EncodingSpec(
     name="p50k_edit",

@@ -113,3 +113,20 @@ def test_scanner_is_the_plugins_and_only_for_its_specs():
         name="x", pattern=".", special_tokens={}, n_vocab=1, load_ranks=dict, vocab_sha256=""
     )
     assert plugin.make_scanner(other) is None
+
+
+def test_its_corpus_is_the_evil_corpus_part_for_r50k_and_p50k():
+    """Written by core's tools/gen_evil_corpus.py (`--check` keeps it current)."""
+    from llm_cost_core import parity
+
+    assert len(plugin.CORPUS.read_bytes()) < 1_000_000
+    cases = parity.read_corpus(plugin.CORPUS)
+    by_encoding: dict[str, set[str]] = {}
+    for case in cases:
+        by_encoding.setdefault(case.encoding, set()).add(case.category)
+    assert set(by_encoding) == {"r50k", "p50k"}
+    assert "r50k_branches" in by_encoding["r50k"] and "r50k_branches" in by_encoding["p50k"]
+    assert len(by_encoding["r50k"]) == 15
+    assert plugin.R50K.corpus == plugin.P50K.corpus == plugin.CORPUS
+    for case in cases[::50]:
+        assert lc.get_encoding(case.encoding).encode_ordinary(case.text) == list(case.ids)
