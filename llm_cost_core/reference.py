@@ -55,10 +55,11 @@ def _registered(spec: EncodingSpec, name: str) -> tiktoken.Encoding:
         return tiktoken.registry.ENCODINGS[name]
     source = getattr(spec.load_ranks, "read_bytes", None)
     vocab = source() if source is not None else dump_tiktoken(dict(spec.load_ranks()))
-    wanted = f"/{name}.tiktoken"
 
     def offline_read_file(blobpath: str) -> bytes:
-        if blobpath.endswith(wanted):
+        # Whatever rank file tiktoken asks for (o200k_harmony reads o200k_base's), it gets the
+        # plugin's, and checks it against the hash it pins for that file: a wrong one fails.
+        if blobpath.endswith(".tiktoken"):
             return vocab
         raise RuntimeError(f"llm-cost runs tiktoken offline; it asked for {blobpath}")
 

@@ -22,10 +22,15 @@ class TiktokenFile:
 
     Use an instance as `EncodingSpec.load_ranks`: calling it reads the file, checks the SHA-256 of
     its uncompressed bytes against `sha256` and returns the ranks. Nothing is read before the call.
+
+    `appended` derives one vocab from another without shipping it twice: those `.tiktoken` lines
+    are added to the file's content before the check, so `sha256` pins the derived file (OpenAI's
+    p50k_base is r50k_base plus 24 lines, and tiktoken's p50k hash is checked that way).
     """
 
     source: Traversable | Path
     sha256: str
+    appended: bytes = b""
 
     def read_bytes(self) -> bytes:
         """The verified, uncompressed file content."""
@@ -36,10 +41,12 @@ class TiktokenFile:
             raise VocabError(
                 f"cannot read vocab {self.source}: {exc}; reinstall the plugin that ships it"
             ) from None
+        data += self.appended
         actual = hashlib.sha256(data).hexdigest()
         if actual != self.sha256:
             raise VocabError(
-                f"vocab {self.source} is corrupt or not the pinned file (sha256 {actual[:16]}..., "
+                f"vocab {self.source}{' (with its appended tokens)' if self.appended else ''} "
+                f"is corrupt or not the pinned file (sha256 {actual[:16]}..., "
                 f"expected {self.sha256[:16]}...); reinstall the plugin that ships it"
             )
         return data

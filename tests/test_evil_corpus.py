@@ -125,9 +125,11 @@ def valid(text: str) -> str:
 
 @pytest.fixture
 def corpus_cases(encoding):
-    cases = [
-        c for c in parity.read_corpus(parity.default_corpus()) if c.encoding in encoding.spec.names
-    ]
+    """The encoding's Evil Corpus cases: core's file, and its plugin's part (r50k's)."""
+    cases = parity.read_corpus(parity.default_corpus())
+    if encoding.spec.corpus is not None:
+        cases += parity.read_corpus(encoding.spec.corpus)
+    cases = [c for c in cases if c.encoding in encoding.spec.names]
     if not cases:
         pytest.skip(f"the corpus has no cases for {encoding.name}")
     return cases
@@ -139,7 +141,12 @@ def test_dropping_any_branch_changes_some_cases_pieces(encoding, corpus_cases):
     scan = encoding.scanner
     texts = [valid(c.text) for c in corpus_cases]
     uncovered = []
-    for branch in parity.branches(pattern):
+    pattern_branches = parity.branches(pattern)
+    for branch, after in zip(pattern_branches, [*pattern_branches[1:], None], strict=True):
+        if branch == r"\s++$" and after == r"\s+(?!\S)":
+            # r50k's: whatever it takes, the next branch takes too (a trailing run, whole); it
+            # only makes tiktoken faster. llm_cost_r50k's scanner tests prove it on any text.
+            continue
         mutant = mutant_scanner(pattern, branch)
         if all(list(scan(t)) == mutant(t) for t in texts):
             uncovered.append(branch)

@@ -1,4 +1,5 @@
-"""Write testdata/evil_corpus_v2.jsonl: the static parity corpus for o200k and cl100k.
+"""Write the static parity corpora: testdata/evil_corpus_v2.jsonl (o200k and cl100k) and the
+r50k plugin's own part of it, plugins/llm_cost_r50k/llm_cost_r50k/parity_corpus.jsonl.
 
 Each line is one case, `{"encoding", "category", "text", "ids", "tiktoken_version"}`, where `ids` is
 tiktoken's `encode_ordinary(text)`. tiktoken (pinned 0.14.0) runs offline on the vocab each plugin
@@ -14,8 +15,16 @@ Hand-written sentences, code and emoji sequences fill in what tables cannot.
 Deterministic: a fixed seed, sorted iteration, no clock. Re-running writes the same bytes.
 The corpus is the regression suite: a parity bug found anywhere adds its text to REGRESSIONS.
 
-    python tools/gen_evil_corpus.py            # write testdata/evil_corpus_v2.jsonl
-    python tools/gen_evil_corpus.py --check    # exit 1 if the committed file is not what it writes
+The GPT-2-era encodings (r50k and p50k; gpt2 and p50k_edit give the same ids as they on ordinary
+text) get every text up to LEGACY_MAX_CHARS characters (p50k those of the categories with
+space runs, the only place its ids can differ from r50k's) plus the `r50k_branches` category, which
+aims at their pattern (lower-case-only contractions, digit runs of any length, punctuation
+without line breaks, space runs that p50k makes single tokens). They live in the r50k plugin's
+package (its `EncodingSpec.corpus`, which the parity runner reads), so that each file stays
+under 1 MB and a plugin's cases ship with the plugin.
+
+    python tools/gen_evil_corpus.py            # write both files
+    python tools/gen_evil_corpus.py --check    # exit 1 if a committed file is not what it writes
     python tools/gen_evil_corpus.py --stats    # cases per encoding and category
 """
 
@@ -39,7 +48,13 @@ from llm_cost_core.reference import tiktoken_encoding
 SEED = 20261128
 TIKTOKEN_VERSION = "0.14.0"
 ENCODINGS = ("o200k", "cl100k")
-OUT = Path(__file__).resolve().parent.parent / "testdata" / "evil_corpus_v2.jsonl"
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "testdata" / "evil_corpus_v2.jsonl"
+LEGACY_ENCODINGS = ("r50k", "p50k")
+LEGACY_OUT = REPO / "plugins" / "llm_cost_r50k" / "llm_cost_r50k" / "parity_corpus.jsonl"
+LEGACY_MAX_CHARS = 1200
+# p50k differs from r50k only in runs of spaces: its cases are the categories that have them.
+P50K_CATEGORIES = {"whitespace", "long_runs", "code", "mixed", "multilingual", "r50k_branches"}
 
 # Unicode 16 scripts as tiktoken 0.14.0's Rust regex names them (Script=...), sorted.
 SCRIPTS = [
@@ -528,6 +543,33 @@ def unassigned(u: Unicode, rng: random.Random) -> list[str]:
     return texts
 
 
+def r50k_branches(u: Unicode, rng: random.Random) -> list[str]:
+    """The r50k pattern's own edges: contractions in lower case only, ` ?\\p{N}++` (runs of any
+    length), punctuation that keeps no line break, and space runs before every kind of piece
+    (p50k_base has a token for each run of 2 to 25 spaces; Codex indents code with them)."""
+    texts = []
+    for suffix in CONTRACTION_SUFFIXES:
+        for cased in {suffix, suffix.upper(), suffix.capitalize()}:
+            texts += [f"x'{cased}", f"X'{cased} y", f"'{cased}", f" '{cased}", f"1'{cased}"]
+    digit_runs = ["1234567890" * 3, "١٢٣٤٥٦٧٨٩٠١٢", "०१२३४५६७८९", "½¾⅓⅔", "①②③④⑤", "ⅫⅫⅫ"]
+    for run in digit_runs:
+        texts += [run, f" {run}", f"a{run}", f"a {run}b", f"{run}.{run}", f"  {run}"]
+    for punct in ("...", "!?", "😀😀", "</", "'", "-->", "\u00bf"):
+        texts += [f"{punct}\n", f" {punct}\r\n", f"a{punct}\n\nb", f"{punct}\n/"]
+    for before in ("\t", "\u3000", "\xa0", "$", "(", "\n"):
+        texts += [f"{before}word", f"x{before}word", f"{before} word"]
+    for k in range(1, 31):
+        spaces = " " * k
+        texts += [
+            spaces, f"a{spaces}b", f"{spaces}x", f"x{spaces}", f"x{spaces}\n", f"x{spaces}1",
+            f"x{spaces}!", f"\n{spaces}def", f"def f():\n{spaces}return 1\n",
+        ]  # fmt: skip
+    for _ in range(40):
+        run = "".join(rng.choices([" ", " ", " ", "\t", "\n", "\r\n", "\xa0"], k=rng.randint(2, 12)))
+        texts.append(rng.choice(["", "a", "1", "!"]) + run + rng.choice(["", "a", "1", "!", "'s"]))
+    return texts
+
+
 def regressions(u: Unicode, rng: random.Random) -> list[str]:
     return list(REGRESSIONS)
 
@@ -560,8 +602,9 @@ def mixed(texts: list[str], rng: random.Random, count: int) -> list[str]:
     return out
 
 
-def build_texts() -> list[tuple[str, str]]:
-    """(category, text) pairs, each text once, in a fixed order."""
+def build_texts(legacy: bool = False) -> list[tuple[str, str]]:
+    """(category, text) pairs, each text once, in a fixed order; with `legacy`, those of the
+    GPT-2-era encodings (short texts and their own category)."""
     unicode = Unicode()
     seen: set[str] = set()
     out: list[tuple[str, str]] = []
@@ -575,6 +618,10 @@ def build_texts() -> list[tuple[str, str]]:
     for category, build in BUILDERS:
         add(category, build(unicode, random.Random(f"{SEED}:{category}")))
     add("mixed", mixed([text for _, text in out], random.Random(f"{SEED}:mixed"), 120))
+    if not legacy:
+        return out
+    out = [(category, text) for category, text in out if len(text) <= LEGACY_MAX_CHARS]
+    add("r50k_branches", r50k_branches(unicode, random.Random(f"{SEED}:r50k_branches")))
     return out
 
 
@@ -600,19 +647,21 @@ def dump_line(case: dict[str, object]) -> str:
     return regex.sub(r"[^\x20-\x7e]", _escape, line)
 
 
-def build_lines() -> list[str]:
+def build_lines(encodings: tuple[str, ...] = ENCODINGS, legacy: bool = False) -> list[str]:
     if tiktoken.__version__ != TIKTOKEN_VERSION:
         sys.exit(f"tiktoken {tiktoken.__version__} installed; the corpus pins {TIKTOKEN_VERSION}")
     references = {}
-    for name in ENCODINGS:
+    for name in encodings:
         reference = tiktoken_encoding(lc.get_encoding(name))
         if reference is None:
             sys.exit(f"{name} names no tiktoken reference")
         references[name] = reference
-    texts = build_texts()
+    texts = build_texts(legacy)
     lines = []
-    for name in ENCODINGS:
+    for name in encodings:
         for category, text in texts:
+            if name == "p50k" and category not in P50K_CATEGORIES:
+                continue
             case = {
                 "encoding": name,
                 "category": category,
@@ -627,33 +676,45 @@ def build_lines() -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=OUT)
-    parser.add_argument("--check", action="store_true", help="compare with --output, write nothing")
+    parser.add_argument("--legacy-output", type=Path, default=LEGACY_OUT)
+    parser.add_argument("--check", action="store_true", help="compare with the files, write nothing")
     parser.add_argument("--stats", action="store_true", help="print cases per category")
     args = parser.parse_args(argv)
-    data = ("\n".join(build_lines()) + "\n").encode("utf-8")
-    if args.stats:
-        counts = collections.Counter(
-            (case["encoding"], case["category"])
-            for case in map(json.loads, data.decode("utf-8").split("\n")[:-1])
-        )
-        for name in ENCODINGS:
-            total = sum(n for (enc, _), n in counts.items() if enc == name)
-            print(f"{name}: {total} cases")
-            for (enc, category), n in counts.items():
-                if enc == name:
-                    print(f"  {category:24} {n}")
-        print(f"{len(data):,} bytes")
-    if args.check:
-        current = args.output.read_bytes() if args.output.exists() else b""
-        if current != data:
-            print(f"{args.output} is not what {Path(__file__).name} writes; re-run it")
-            return 1
-        print(f"{args.output} is up to date")
-        return 0
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_bytes(data)
-    print(f"wrote {args.output} ({len(data):,} bytes)")
-    return 0
+    outputs = [
+        (args.output, ENCODINGS, build_lines()),
+        (args.legacy_output, LEGACY_ENCODINGS, build_lines(LEGACY_ENCODINGS, legacy=True)),
+    ]
+    status = 0
+    for output, encodings, lines in outputs:
+        data = ("\n".join(lines) + "\n").encode("utf-8")
+        if args.stats:
+            print_stats(data, encodings)
+        if args.check:
+            current = output.read_bytes() if output.exists() else b""
+            if current != data:
+                print(f"{output} is not what {Path(__file__).name} writes; re-run it")
+                status = 1
+            else:
+                print(f"{output} is up to date")
+            continue
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(data)
+        print(f"wrote {output} ({len(data):,} bytes)")
+    return status
+
+
+def print_stats(data: bytes, encodings: tuple[str, ...]) -> None:
+    counts = collections.Counter(
+        (case["encoding"], case["category"])
+        for case in map(json.loads, data.decode("utf-8").split("\n")[:-1])
+    )
+    for name in encodings:
+        total = sum(n for (enc, _), n in counts.items() if enc == name)
+        print(f"{name}: {total} cases")
+        for (enc, category), n in counts.items():
+            if enc == name:
+                print(f"  {category:24} {n}")
+    print(f"{len(data):,} bytes")
 
 
 if __name__ == "__main__":

@@ -10,12 +10,12 @@ import tiktoken_ext.openai_public as public
 import llm_cost_core as lc
 
 
-def tiktoken_constructor_output() -> dict:
+def tiktoken_constructor_output(constructor=public.o200k_base) -> dict:
     """What tiktoken's o200k_base() returns, without it loading (or fetching) the vocab."""
     original = public.load_tiktoken_bpe
     public.load_tiktoken_bpe = lambda *a, **k: {}
     try:
-        return public.o200k_base()
+        return constructor()
     finally:
         public.load_tiktoken_bpe = original
 
@@ -72,6 +72,38 @@ def test_scanner_is_the_plugins_and_only_for_its_spec():
         name="x", pattern=".", special_tokens={}, n_vocab=1, load_ranks=dict, vocab_sha256=""
     )
     assert plugin.make_scanner(other) is None
+
+
+def test_harmony_is_tiktokens_o200k_harmony():
+    theirs = tiktoken_constructor_output(public.o200k_harmony)
+    assert plugin.HARMONY.pattern == theirs["pat_str"] == plugin.SPEC.pattern
+    assert plugin.HARMONY.special_tokens == theirs["special_tokens"]
+    assert plugin.HARMONY.reference == theirs["name"] == "o200k_harmony"
+    assert plugin.HARMONY.n_vocab == max(theirs["special_tokens"].values()) + 1 == 201088
+    assert plugin.HARMONY.load_ranks is plugin.SPEC.load_ranks
+    enc = lc.get_encoding("o200k_harmony")
+    assert "llm-cost-o200k" in enc.distribution
+    assert enc.encode("<|start|>user<|message|>hi<|end|>", allowed_special="all") == [
+        200006, 1428, 200008, 3686, 200007,
+    ]  # fmt: skip
+    # Two tokens share 200018; tiktoken's decoder gives o200k_base's.
+    assert enc.decode_single_token_bytes(200018) == b"<|endofprompt|>"
+    assert plugin.make_scanner(plugin.HARMONY) is not None
+
+
+@pytest.mark.parametrize("model", ["gpt-oss-120b", "gpt-oss-20b"])
+def test_harmony_models(model):
+    assert lc.encoding_name_for_model(model) == "o200k_harmony"
+    assert tiktoken.model.encoding_name_for_model(model) == "o200k_harmony"
+
+
+def test_every_tiktoken_model_of_these_encodings_is_registered():
+    ours = set(plugin.MODELS)
+    theirs = {m for m, e in tiktoken.model.MODEL_TO_ENCODING.items() if e == "o200k_base"}
+    assert theirs <= ours
+    prefixes = {p for p, e in tiktoken.model.MODEL_PREFIX_TO_ENCODING.items()
+                if e.startswith("o200k")}  # fmt: skip
+    assert prefixes <= set(plugin.MODEL_PREFIXES) | set(plugin.HARMONY_MODEL_PREFIXES)
 
 
 def test_vocab_hash_is_tiktokens_pin():
