@@ -75,6 +75,20 @@ def make_bpe(spec: EncodingSpec, ranks: Ranks) -> BPEEngine | None:
 
 
 @hookspec
+def describe_engine(spec: EncodingSpec) -> str | None:
+    """Say, in a few words, how this plugin's engine serves ``spec``, or None if it does not.
+
+    :param spec: a registered encoding.
+    :return: a short note such as ``"native, whole texts"``, shown by ``llm-cost plugins`` and
+        ``llm-cost --version`` next to the encoding; None for an encoding this plugin's
+        ``make_scanner`` and ``make_bpe`` leave alone.
+
+    Every implementation is called, once per encoding, when those commands run. Must not load a
+    vocab: answer from the spec (its pattern, its name) and the plugin's own settings.
+    """
+
+
+@hookspec
 def register_models(register: Callable[..., None]) -> None:
     """Map model names to encoding names.
 

@@ -97,3 +97,11 @@ def _arrays(ranks: Ranks) -> tuple[Any, Any, Any]:
     if values and max(values) >= 0xFFFFFFFF:
         return b"", array("I", [0]), array("I", [0xFFFFFFFF])  # refused by the engine
     return b"".join(tokens), offsets, array("I", values)
+
+
+@llm_cost_core.hookimpl
+def describe_engine(spec: EncodingSpec) -> str:
+    """Which path `spec` takes (no vocab is loaded to say so)."""
+    if not enabled():
+        return f"off ({ENV}=0)"
+    return "native, whole texts" if knows(spec) else "native merges, Python scanner"
