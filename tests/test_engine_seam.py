@@ -141,7 +141,9 @@ def test_batches_go_to_the_engine_with_the_thread_count(encoding_name):
 
 def test_batches_without_the_seam_use_the_single_text_path(encoding_name):
     enc = lc.get_encoding(encoding_name)
-    plain = Encoding(enc.spec, lambda spec: regex_scanner(spec.pattern), lambda s, r: PurePythonBPE(r))
+    plain = Encoding(
+        enc.spec, lambda spec: regex_scanner(spec.pattern), lambda s, r: PurePythonBPE(r)
+    )
     texts = ["hello world", "", "日本語 \ud83d"]
     assert plain.count_batch(texts) == [enc.count(text) for text in texts]
     assert plain.encode_ordinary_batch(texts, 4) == [enc.encode_ordinary(t) for t in texts]

@@ -115,7 +115,9 @@ def command(as_json: bool) -> None:
         if row["encodings"]:
             lines.append(("encodings", ", ".join(_encoding(e) for e in row["encodings"])))
         if row["engines"]:
-            lines.append(("engines", "; ".join(f"{e['encoding']}: {e['note']}" for e in row["engines"])))
+            lines.append(
+                ("engines", "; ".join(f"{e['encoding']}: {e['note']}" for e in row["engines"]))
+            )
         if row["models"]:
             lines.append(("models", _models(row["models"])))
         if row["prices"]:

@@ -15,20 +15,20 @@ from hypothesis import strategies as st
 if "LLM_COST_CACHE_DIR" not in os.environ:  # keep the flat vocab out of the user's cache
     os.environ["LLM_COST_CACHE_DIR"] = tempfile.mkdtemp(prefix="llm-cost-native-test-")
 
-import llm_cost_native as native  # noqa: E402
-from llm_cost_native import _native  # noqa: E402
+import llm_cost_native as native
+from llm_cost_native import _native
 
-import llm_cost_core as lc  # noqa: E402
-from llm_cost_core.bpe import PurePythonBPE, whole_text  # noqa: E402
-from llm_cost_core.flatvocab import FlatRanks  # noqa: E402
-from llm_cost_core.scanner import regex_scanner  # noqa: E402
+import llm_cost_core as lc
+from llm_cost_core.bpe import PurePythonBPE, whole_text
+from llm_cost_core.flatvocab import FlatRanks
+from llm_cost_core.scanner import regex_scanner
 
 ENCODINGS = [name for name in ("o200k", "cl100k") if name in lc.list_encodings()]
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Text that stresses pieces: letters of many scripts, digits, spaces, marks, emoji, ZWJ.
 ALPHABET = st.sampled_from(
-    list("aAzZ09 '\n\t\r.,!?-_/") + ["  ", "\u3000", "\xa0", "é", "ß", "日本", "語", "한", "ع",
+    [*"aAzZ09 '\n\t\r.,!?-_/", "  ", "\u3000", "\xa0", "é", "ß", "日本", "語", "한", "ع",
     "क्", "😀", "👨\u200d👩\u200d👧", "\u200d", "\ufe0f", "Ω", "\x1c", "\ud83d", "\U0001f3fb"]
 )  # fmt: skip
 TEXTS = st.one_of(st.text(max_size=200), st.lists(ALPHABET, max_size=120).map("".join))
