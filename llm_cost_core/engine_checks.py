@@ -8,10 +8,10 @@ sign test per call, and C-level passes over a result list: never a Python step p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import cast
 
-from .bpe import BPEEngine
+from .bpe import BPEEngine, whole_text
 from .errors import LLMCostError, PluginError
 from .spec import EncodingSpec
 
@@ -71,6 +71,12 @@ class CheckedEngine:
         self.piece_count: Callable[[str], int] | None = (
             piece_count if callable(piece_count) else None
         )
+        self._whole = whole_text(engine)
+        if self._whole is not None:  # the seam's methods, checked, only when the engine has them
+            self.count_text = self._count_text
+            self.encode_text = self._encode_text
+            self.count_batch = self._count_batch
+            self.encode_batch = self._encode_batch
 
     def encode(self, pieces: Iterable[str]) -> list[int]:
         try:
@@ -90,6 +96,36 @@ class CheckedEngine:
             raise self._raised(exc) from None
         return checked_count(count, self.who)
 
+    def _count_text(self, text: str) -> int:
+        assert self._whole is not None
+        return checked_count(self._call(self._whole.count_text, text), self.who)
+
+    def _encode_text(self, text: str) -> list[int]:
+        assert self._whole is not None
+        return checked_ids(self._call(self._whole.encode_text, text), self._n_vocab, self.who)
+
+    def _count_batch(self, texts: Sequence[str], num_threads: int) -> list[int]:
+        assert self._whole is not None
+        counts = self._call(self._whole.count_batch, texts, num_threads)
+        if type(counts) is not list or len(counts) != len(texts):
+            raise PluginError(f"{self.who} gave no count per text of a batch; {_WAY_OUT}")
+        return self.checked_counts(counts)
+
+    def _encode_batch(self, texts: Sequence[str], num_threads: int) -> list[list[int]]:
+        assert self._whole is not None
+        batch = self._call(self._whole.encode_batch, texts, num_threads)
+        if type(batch) is not list or len(batch) != len(texts):
+            raise PluginError(f"{self.who} gave no ids per text of a batch; {_WAY_OUT}")
+        return [checked_ids(ids, self._n_vocab, self.who) for ids in batch]
+
+    def _call(self, method: Callable[..., object], *args: object) -> object:
+        try:
+            return method(*args)
+        except LLMCostError:
+            raise
+        except Exception as exc:
+            raise self._raised(exc) from None
+
     def checked_counts(self, counts: list[int]) -> list[int]:
         """The counts of one scan's pieces (from `piece_count`), checked."""
         if counts and (not set(map(type, counts)) <= _INT or min(counts) < 0):
@@ -104,6 +140,8 @@ class CheckedEngine:
         try:
             ids, count = self.engine.encode(pieces), self.engine.count(pieces)
             counts = [self.piece_count(piece) for piece in pieces] if self.piece_count else []
+            if self._whole is not None:
+                counts.append(self._whole.count_text("".join(pieces)))
         except Exception as exc:
             return f"it raised {type(exc).__name__}: {exc}"
         for n in (count, *counts):
@@ -111,6 +149,8 @@ class CheckedEngine:
                 return f"it gave {count_problem(n)}"
         if (problem := ids_problem(ids, self._n_vocab)) is not None:
             return f"it gave {problem}"
+        if self._whole is not None:
+            counts.pop()  # checked above; it may cut the joined text otherwise than `pieces`
         if count != len(ids) or (counts and sum(counts) != count):
             return f"its count ({count}) is not the number of its ids ({len(ids)})"
         return None
