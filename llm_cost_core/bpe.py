@@ -18,15 +18,20 @@ from __future__ import annotations
 import heapq
 import operator
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from itertools import islice, pairwise
-from typing import Protocol, overload
+from typing import Protocol, cast, overload
 
 from .spec import Ranks
 
 
 class BPEEngine(Protocol):
-    """What `make_bpe` returns. Pieces are the scanner's output, in order."""
+    """What `make_bpe` returns. Pieces are the scanner's output, in order.
+
+    An engine may also take whole texts (the engine seam, see `WholeTextEngine`): core then
+    hands it each part of the text in one call instead of scanning in Python and handing it
+    the pieces. An engine without those methods gets today's path.
+    """
 
     def encode(self, pieces: Iterable[str]) -> list[int]:
         """The token ids of all pieces, concatenated."""
@@ -35,6 +40,40 @@ class BPEEngine(Protocol):
     def count(self, pieces: Iterable[str]) -> int:
         """`len(self.encode(pieces))`, without having to build the list."""
         ...
+
+
+class WholeTextEngine(BPEEngine, Protocol):
+    """An engine that also scans: it offers all four methods below or none of them.
+
+    Only an engine that knows `spec.pattern` exactly may offer them (its pieces must be the
+    scanner's). Texts are valid Unicode (core has already replaced lone surrogates), and are
+    whole parts: core cuts long texts and streams only where the scanner promises a boundary.
+    Counts are ints >= 0. Core uses them in `Encoding.count`, `count_stream`, `encode_ordinary`,
+    `encode` (between special tokens) and the batch methods, and so in every command.
+    """
+
+    def count_text(self, text: str) -> int:
+        """`count(scanner(text))`, in one call (scan, merge and cache)."""
+        ...
+
+    def encode_text(self, text: str) -> list[int]:
+        """`encode(scanner(text))`, in one call."""
+        ...
+
+    def count_batch(self, texts: Sequence[str], num_threads: int, /) -> list[int]:
+        """`[count_text(text) for text in texts]`, over up to `num_threads` threads."""
+        ...
+
+    def encode_batch(self, texts: Sequence[str], num_threads: int, /) -> list[list[int]]:
+        """`[encode_text(text) for text in texts]`, over up to `num_threads` threads."""
+        ...
+
+
+def whole_text(engine: BPEEngine) -> WholeTextEngine | None:
+    """`engine` when it takes whole texts (it has `count_text`), else None."""
+    if callable(getattr(engine, "count_text", None)):
+        return cast("WholeTextEngine", engine)
+    return None
 
 
 class Get(Protocol):

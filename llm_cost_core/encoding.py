@@ -11,9 +11,9 @@ from typing import Literal
 import regex
 
 from . import flatvocab
-from .bpe import BPEEngine
+from .bpe import BPEEngine, whole_text
 from .scanner import Scanner
-from .segments import SegmentCounter
+from .segments import SegmentCounter, WholeTextCounter
 from .spec import EncodingSpec, Ranks
 
 
@@ -68,8 +68,7 @@ class Encoding:
 
     def encode_ordinary(self, text: str) -> list[int]:
         """Token ids of `text`, with special-token text encoded as ordinary text."""
-        text = _valid_unicode(text)
-        return self.bpe.encode(self.scanner(text))
+        return self._encode_part(_valid_unicode(text))
 
     def count(self, text: str) -> int:
         """`len(self.encode_ordinary(text))`, without building the list."""
@@ -88,10 +87,28 @@ class Encoding:
         counter = self._counter
         if counter is None:
             counter = self._make_counter()
-        if isinstance(counter, SegmentCounter):
+        if isinstance(counter, SegmentCounter) or (
+            isinstance(counter, WholeTextCounter) and counter.windowed
+        ):
             # Windows end before a space or after a line feed: no surrogate pair straddles two.
             return counter.count_windows(map(_checked_window, counter.windows(blocks)))
         return self.count("".join(blocks))
+
+    def count_batch(self, texts: Sequence[str], num_threads: int = 8) -> list[int]:
+        """`[self.count(text) for text in texts]`; an engine that takes whole texts counts them
+        on up to `num_threads` threads at once."""
+        engine = whole_text(self.bpe)
+        if engine is None:
+            return list(map(self.count, texts))
+        return engine.count_batch(list(map(_checked_window, texts)), num_threads)
+
+    def encode_ordinary_batch(self, texts: Sequence[str], num_threads: int = 8) -> list[list[int]]:
+        """`[self.encode_ordinary(text) for text in texts]`, as `count_batch` (tiktoken's name
+        and default)."""
+        engine = whole_text(self.bpe)
+        if engine is None:
+            return list(map(self.encode_ordinary, texts))
+        return engine.encode_batch(list(map(_checked_window, texts)), num_threads)
 
     def encode(
         self,
@@ -118,18 +135,24 @@ class Encoding:
         text = _valid_unicode(text)
         allowed = {token for token in allowed_special if token in specials}
         if not allowed:
-            return self.bpe.encode(self.scanner(text))
+            return self._encode_part(text)
         # Like tiktoken, find every special token's text and keep the allowed ones as ids.
         ids: list[int] = []
         start = 0
         for found in _special_regex(frozenset(specials)).finditer(text, overlapped=True):
             if found.start() < start or found.group() not in allowed:
                 continue
-            ids += self.bpe.encode(self.scanner(text[start : found.start()]))
+            ids += self._encode_part(text[start : found.start()])
             ids.append(specials[found.group()])
             start = found.end()
-        ids += self.bpe.encode(self.scanner(text[start:]))
+        ids += self._encode_part(text[start:])
         return ids
+
+    def _encode_part(self, text: str) -> list[int]:
+        """The ids of valid text: in one call when the engine takes whole texts (the seam)."""
+        bpe = self.bpe
+        engine = whole_text(bpe)
+        return engine.encode_text(text) if engine is not None else bpe.encode(self.scanner(text))
 
     # -- decoding ----------------------------------------------------------------------------
 
@@ -176,11 +199,15 @@ class Encoding:
         return self._decoder
 
     def _make_counter(self) -> Callable[[str], int]:
-        """The count path: by cached segments when the scanner allows it, else piece by piece."""
+        """The count path: whole texts through the engine when it takes them (the seam), else by
+        cached segments when the scanner allows it, else piece by piece."""
         scanner, bpe = self.scanner, self.bpe
         with self._lock:
             if self._counter is None:
-                if getattr(scanner, "splits_before_space", False) is True:
+                engine = whole_text(bpe)
+                if engine is not None:
+                    self._counter = WholeTextCounter(engine.count_text, scanner)
+                elif getattr(scanner, "splits_before_space", False) is True:
                     self._counter = SegmentCounter(
                         scanner, bpe.count, getattr(bpe, "piece_count", None)
                     )

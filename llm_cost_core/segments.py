@@ -160,6 +160,31 @@ class SegmentCounter:
         return list(map(sub, islice(at, 1, None), at))
 
 
+class WholeTextCounter:
+    """`count(text)` for an engine that counts whole texts itself (`BPEEngine.count_text`).
+    Streams are still cut into windows where the scanner promises a cut, only to bound memory,
+    each window counted followed by its stand-in, as `SegmentCounter.count_windows` does."""
+
+    def __init__(self, count_text: Callable[[str], int], scanner: object) -> None:
+        self._count_text = count_text
+        self.windowed = getattr(scanner, "splits_before_space", False) is True
+        """Whether streams may be counted a window at a time (else they are joined)."""
+        self.after_newline = getattr(scanner, "splits_after_newline", False) is True
+
+    def __call__(self, text: str) -> int:
+        return self._count_text(text)
+
+    def windows(self, blocks: Iterable[str]) -> Iterator[str]:
+        return cut_windows(blocks, after_newline=self.after_newline)
+
+    def count_windows(self, windows: Iterable[str]) -> int:
+        count_text = self._count_text
+        return sum(
+            count_text(window + stand_in) - count_text(stand_in) if stand_in else count_text(window)
+            for window, stand_in in with_stand_ins(windows)
+        )
+
+
 def with_stand_ins(windows: Iterable[str]) -> Iterator[tuple[str, str]]:
     """Each window with what it is counted followed by: for the cut after it, " a" when the
     next window starts with the cut space, "a" after a line-break cut (the next window then

@@ -1,0 +1,887 @@
+/* llm_cost_native._native: tiktoken's byte-pair merge in C, over a rank map given as flat
+   arrays (the flat vocab read in place, or arrays built from a dict), and whole texts scanned
+   and merged in one call for the patterns scan.h knows, with the GIL released.
+
+   Merge order is tiktoken's: among adjacent parts whose concatenation is a token, merge the
+   lowest rank, leftmost on ties, until none is left. Short pieces use tiktoken's own list merge
+   (quadratic in a small bound, the fastest there); long ones a heap of (rank, start) over a
+   linked list of parts, which pops in the same order: n log n for any vocabulary. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef _WIN32
+#include <pthread.h>
+#define LC_THREADS 1
+#else
+#define LC_THREADS 0
+#endif
+
+#include "scan.h"
+
+#define NO_RANK UINT32_MAX
+#define SHORT_PIECE 128 /* longer pieces take the heap merge */
+#define CACHE_KEY 29    /* longest piece the piece cache remembers */
+#define CACHE_IDS 8     /* most ids a cache entry holds (more: it holds the count only) */
+#define CACHE_BITS 16   /* entries per cache: 2**16 of 64 bytes, 4 MB, touched lazily */
+#define POOL_MAX 64     /* idle caches an engine keeps for later calls */
+#define MAX_THREADS 256
+
+/* -- hashing ----------------------------------------------------------------------------- */
+
+static inline uint64_t hash_bytes(const uint8_t *p, size_t n) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+        p += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t w = 0;
+        memcpy(&w, p, n);
+        h = (h ^ w) * 0x94d049bb133111ebull;
+        h ^= h >> 29;
+    }
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return h;
+}
+
+/* -- the engine -------------------------------------------------------------------------- */
+
+typedef struct {
+    uint32_t tag;   /* high half of the token's hash */
+    uint32_t index; /* token index + 1; 0: empty slot */
+} Slot;
+
+typedef struct {
+    uint8_t len; /* 0: empty */
+    uint8_t count;
+    uint8_t has_ids;
+    uint8_t key[CACHE_KEY];
+    uint32_t ids[CACHE_IDS];
+} CacheEntry; /* 64 bytes */
+
+#define CACHE_MASK ((((size_t)1) << CACHE_BITS) - 1)
+
+typedef struct {
+    PyObject_HEAD
+    Py_buffer blob, offsets, ranks; /* held: the arrays are read in place */
+    const uint8_t *bytes;
+    const uint32_t *off;
+    const uint32_t *rk;
+    size_t n;
+    Slot *table;
+    size_t mask;
+    uint32_t byte_rank[256];
+    int kind; /* lc_scan_kind of the spec's pattern */
+    CacheEntry *gil_cache; /* for piece calls, which keep the GIL */
+    CacheEntry *pool[POOL_MAX];
+    int npool;
+} Engine;
+
+static inline uint32_t vocab_find(const Engine *e, const uint8_t *p, size_t len, uint64_t h) {
+    size_t i = (size_t)h & e->mask;
+    uint32_t tag = (uint32_t)(h >> 32);
+    for (;;) {
+        Slot s = e->table[i];
+        if (!s.index)
+            return NO_RANK;
+        if (s.tag == tag) {
+            uint32_t t = s.index - 1;
+            uint32_t a = e->off[t], b = e->off[t + 1];
+            if (b - a == len && memcmp(e->bytes + a, p, len) == 0)
+                return e->rk[t];
+        }
+        i = (i + 1) & e->mask;
+    }
+}
+
+static inline uint32_t rank_of(const Engine *e, const uint8_t *p, size_t len) {
+    return vocab_find(e, p, len, hash_bytes(p, len));
+}
+
+/* A growable array of ids. */
+typedef struct {
+    uint32_t *d;
+    size_t len, cap;
+} Vec;
+
+static int vec_push(Vec *v, uint32_t x) {
+    if (v->len == v->cap) {
+        size_t cap = v->cap ? 2 * v->cap : 64;
+        uint32_t *d = realloc(v->d, cap * sizeof *d);
+        if (!d)
+            return -1;
+        v->d = d;
+        v->cap = cap;
+    }
+    v->d[v->len++] = x;
+    return 0;
+}
+
+enum { OK = 0, E_NOMEM = 1, E_NOBYTE = 2, E_SCAN = 3, E_TOOLONG = 4 };
+#define FAIL ((size_t)-1)
+
+/* Merge a piece of 2..SHORT_PIECE bytes that is not a token; the number of parts, with their
+   ids appended to `ids` when it is not NULL. */
+static size_t merge_short(const Engine *e, const uint8_t *p, size_t len, Vec *ids, int *err) {
+    uint32_t pos[SHORT_PIECE + 1], pair[SHORT_PIECE], tok[SHORT_PIECE];
+    size_t m = len, i;
+    for (i = 0; i <= len; i++)
+        pos[i] = (uint32_t)i;
+    for (i = 0; i + 1 < len; i++)
+        pair[i] = rank_of(e, p + i, 2);
+    if (ids)
+        for (i = 0; i < len; i++)
+            tok[i] = e->byte_rank[p[i]];
+    while (m > 1) {
+        uint32_t best = NO_RANK;
+        size_t at = 0;
+        for (i = 0; i + 1 < m; i++)
+            if (pair[i] < best) {
+                best = pair[i];
+                at = i;
+            }
+        if (best == NO_RANK)
+            break;
+        /* parts `at` and `at + 1` become one */
+        tok[at] = best;
+        memmove(&pos[at + 1], &pos[at + 2], (m - at - 1) * sizeof pos[0]);
+        if (ids && m > at + 2)
+            memmove(&tok[at + 1], &tok[at + 2], (m - at - 2) * sizeof tok[0]);
+        if (m > at + 3)
+            memmove(&pair[at + 1], &pair[at + 2], (m - at - 3) * sizeof pair[0]);
+        m--;
+        if (at + 1 < m)
+            pair[at] = rank_of(e, p + pos[at], pos[at + 2] - pos[at]);
+        if (at > 0)
+            pair[at - 1] = rank_of(e, p + pos[at - 1], pos[at + 1] - pos[at - 1]);
+    }
+    if (ids) {
+        for (i = 0; i < m; i++) {
+            if (tok[i] == NO_RANK) {
+                *err = E_NOBYTE;
+                return FAIL;
+            }
+            if (vec_push(ids, tok[i])) {
+                *err = E_NOMEM;
+                return FAIL;
+            }
+        }
+    }
+    return m;
+}
+
+/* -- the heap merge, for long pieces ----------------------------------------------------- */
+
+typedef struct {
+    uint64_t *d; /* rank << 32 | start */
+    size_t len, cap;
+} Heap;
+
+static void heap_down(uint64_t *d, size_t n, size_t i) {
+    uint64_t x = d[i];
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && d[c + 1] < d[c])
+            c++;
+        if (d[c] >= x)
+            break;
+        d[i] = d[c];
+        i = c;
+    }
+    d[i] = x;
+}
+
+static int heap_push(Heap *h, uint64_t x) {
+    if (h->len == h->cap) {
+        size_t cap = h->cap ? 2 * h->cap : 64;
+        uint64_t *d = realloc(h->d, cap * sizeof *d);
+        if (!d)
+            return -1;
+        h->d = d;
+        h->cap = cap;
+    }
+    size_t i = h->len++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (h->d[parent] <= x)
+            break;
+        h->d[i] = h->d[parent];
+        i = parent;
+    }
+    h->d[i] = x;
+    return 0;
+}
+
+static uint64_t heap_pop(Heap *h) {
+    uint64_t top = h->d[0];
+    h->d[0] = h->d[--h->len];
+    if (h->len)
+        heap_down(h->d, h->len, 0);
+    return top;
+}
+
+/* Parts form a linked list over byte positions: nxt[i] is the end of the part starting at i,
+   0 once that start is merged away. An entry (rank, start) is stale, and skipped, unless its two
+   parts still span exactly that rank's bytes. */
+static size_t merge_long(const Engine *e, const uint8_t *p, size_t n, Vec *ids, int *err) {
+    if (n >= UINT32_MAX) {
+        *err = E_TOOLONG;
+        return FAIL;
+    }
+    size_t result = FAIL, merges = 0, i;
+    uint32_t *nxt = malloc(n * sizeof *nxt);
+    uint32_t *prv = malloc(n * sizeof *prv);
+    uint32_t *tok = ids ? malloc(n * sizeof *tok) : NULL;
+    Heap h = {malloc((n + 1) * sizeof(uint64_t)), 0, n + 1};
+    if (!nxt || !prv || (ids && !tok) || !h.d) {
+        *err = E_NOMEM;
+        goto done;
+    }
+    for (i = 0; i < n; i++) {
+        nxt[i] = (uint32_t)(i + 1);
+        prv[i] = i ? (uint32_t)(i - 1) : 0;
+        if (tok)
+            tok[i] = e->byte_rank[p[i]];
+    }
+    for (i = 0; i + 1 < n; i++) {
+        uint32_t r = rank_of(e, p + i, 2);
+        if (r != NO_RANK)
+            h.d[h.len++] = (uint64_t)r << 32 | i;
+    }
+    for (i = h.len / 2; i-- > 0;)
+        heap_down(h.d, h.len, i);
+    while (h.len) {
+        uint64_t key = heap_pop(&h);
+        uint32_t r = (uint32_t)(key >> 32), s = (uint32_t)key;
+        uint32_t j = nxt[s];
+        if (j <= s || j >= n)
+            continue;
+        uint32_t k = nxt[j];
+        if (rank_of(e, p + s, k - s) != r)
+            continue;
+        nxt[s] = k;
+        nxt[j] = 0;
+        if (tok)
+            tok[s] = r;
+        merges++;
+        if (k < n) {
+            prv[k] = s;
+            uint32_t x = rank_of(e, p + s, nxt[k] - s);
+            if (x != NO_RANK && heap_push(&h, (uint64_t)x << 32 | s)) {
+                *err = E_NOMEM;
+                goto done;
+            }
+        }
+        if (s > 0) {
+            uint32_t q = prv[s];
+            uint32_t x = rank_of(e, p + q, k - q);
+            if (x != NO_RANK && heap_push(&h, (uint64_t)x << 32 | q)) {
+                *err = E_NOMEM;
+                goto done;
+            }
+        }
+    }
+    if (ids) {
+        for (i = 0; i < n; i = nxt[i]) {
+            if (tok[i] == NO_RANK) {
+                *err = E_NOBYTE;
+                goto done;
+            }
+            if (vec_push(ids, tok[i])) {
+                *err = E_NOMEM;
+                goto done;
+            }
+        }
+    }
+    result = n - merges;
+done:
+    free(nxt);
+    free(prv);
+    free(tok);
+    free(h.d);
+    return result;
+}
+
+/* The tokens of one piece (ids appended to `ids` unless NULL): a whole token is one look-up,
+   a short piece seen before one cache look-up, anything else is merged. */
+static size_t piece_tokens(const Engine *e, CacheEntry *cache, const uint8_t *p, size_t len,
+                           Vec *ids, int *err) {
+    uint64_t h = hash_bytes(p, len);
+    uint32_t r = vocab_find(e, p, len, h);
+    if (r != NO_RANK) {
+        if (ids && vec_push(ids, r)) {
+            *err = E_NOMEM;
+            return FAIL;
+        }
+        return 1;
+    }
+    if (len < 2) {
+        if (ids) {
+            *err = E_NOBYTE;
+            return FAIL;
+        }
+        return len;
+    }
+    CacheEntry *c = NULL;
+    if (cache && len <= CACHE_KEY) {
+        c = &cache[(size_t)(h >> 40) & CACHE_MASK];
+        if (c->len == len && memcmp(c->key, p, len) == 0) {
+            if (!ids)
+                return c->count;
+            if (c->has_ids) {
+                for (uint8_t k = 0; k < c->count; k++)
+                    if (vec_push(ids, c->ids[k])) {
+                        *err = E_NOMEM;
+                        return FAIL;
+                    }
+                return c->count;
+            }
+        }
+    }
+    size_t before = ids ? ids->len : 0;
+    size_t count = len <= SHORT_PIECE ? merge_short(e, p, len, ids, err)
+                                      : merge_long(e, p, len, ids, err);
+    if (c && count != FAIL) {
+        c->len = (uint8_t)len;
+        memcpy(c->key, p, len);
+        c->count = (uint8_t)count;
+        c->has_ids = ids && count <= CACHE_IDS;
+        if (c->has_ids)
+            memcpy(c->ids, ids->d + before, count * sizeof(uint32_t));
+    }
+    return count;
+}
+
+/* Scan and merge a whole text: the number of tokens, or FAIL with `err` set. Needs no GIL. */
+static size_t text_tokens(const Engine *e, CacheEntry *cache, const uint8_t *s, size_t len,
+                          Vec *ids, int *err) {
+    size_t pos = 0, total = 0;
+    while (pos < len) {
+        size_t end = lc_scan_next((lc_scan_kind)e->kind, s, len, pos);
+        if (end <= pos || end > len) {
+            *err = E_SCAN;
+            return FAIL;
+        }
+        size_t c = piece_tokens(e, cache, s + pos, end - pos, ids, err);
+        if (c == FAIL)
+            return FAIL;
+        total += c;
+        pos = end;
+    }
+    return total;
+}
+
+static PyObject *set_error(int err) {
+    switch (err) {
+    case E_NOMEM:
+        return PyErr_NoMemory();
+    case E_NOBYTE:
+        PyErr_SetString(PyExc_KeyError, "no token for a single byte: the vocab lacks one");
+        return NULL;
+    case E_SCAN:
+        PyErr_SetString(PyExc_RuntimeError, "the native scanner did not advance (a bug)");
+        return NULL;
+    default:
+        PyErr_SetString(PyExc_ValueError, "a piece of 4 GiB or more cannot be merged");
+        return NULL;
+    }
+}
+
+/* -- caches: one per running call, so that calls without the GIL never share one ---------- */
+
+static CacheEntry *cache_take(Engine *e) {
+    if (e->npool)
+        return e->pool[--e->npool];
+    return calloc(CACHE_MASK + 1, sizeof(CacheEntry)); /* NULL: run without a cache */
+}
+
+static void cache_give(Engine *e, CacheEntry *c) {
+    if (!c)
+        return;
+    if (e->npool < POOL_MAX)
+        e->pool[e->npool++] = c;
+    else
+        free(c);
+}
+
+/* -- construction ------------------------------------------------------------------------ */
+
+static int get_u32s(PyObject *obj, Py_buffer *view, const char *what) {
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        return -1;
+    if (view->itemsize != 4 || view->len % 4) {
+        PyErr_Format(PyExc_ValueError, "%s must be an array of unsigned 32-bit integers", what);
+        PyBuffer_Release(view);
+        view->obj = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static int Engine_init(Engine *self, PyObject *args, PyObject *kwds) {
+    static char *names[] = {"blob", "offsets", "ranks", "pattern", NULL};
+    PyObject *blob, *offsets, *ranks, *pattern;
+    if (self->table) {
+        PyErr_SetString(PyExc_RuntimeError, "Engine is already initialised");
+        return -1;
+    }
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOO", names, &blob, &offsets, &ranks,
+                                     &pattern))
+        return -1;
+    if (PyObject_GetBuffer(blob, &self->blob, PyBUF_SIMPLE) < 0)
+        return -1;
+    if (get_u32s(offsets, &self->offsets, "offsets") < 0 || get_u32s(ranks, &self->ranks, "ranks") < 0)
+        return -1;
+    size_t n = (size_t)self->ranks.len / 4;
+    if ((size_t)self->offsets.len / 4 != n + 1) {
+        PyErr_SetString(PyExc_ValueError, "offsets must have one more entry than ranks");
+        return -1;
+    }
+    self->bytes = self->blob.buf;
+    self->off = self->offsets.buf;
+    self->rk = self->ranks.buf;
+    self->n = n;
+    if (self->off[0] != 0 || self->off[n] > (size_t)self->blob.len) {
+        PyErr_SetString(PyExc_ValueError, "offsets do not fit the blob");
+        return -1;
+    }
+    for (size_t t = 0; t < n; t++)
+        if (self->off[t + 1] <= self->off[t] || self->rk[t] == NO_RANK) {
+            PyErr_SetString(PyExc_ValueError, "empty token or rank out of range");
+            return -1;
+        }
+    size_t size = 16;
+    while (size < 2 * n)
+        size <<= 1;
+    self->table = calloc(size, sizeof(Slot));
+    if (!self->table) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->mask = size - 1;
+    for (int b = 0; b < 256; b++)
+        self->byte_rank[b] = NO_RANK;
+    for (size_t t = 0; t < n; t++) {
+        const uint8_t *p = self->bytes + self->off[t];
+        size_t len = self->off[t + 1] - self->off[t];
+        uint64_t h = hash_bytes(p, len);
+        if (vocab_find(self, p, len, h) != NO_RANK)
+            continue; /* a duplicate token: the first (lowest index) wins */
+        size_t i = (size_t)h & self->mask;
+        while (self->table[i].index)
+            i = (i + 1) & self->mask;
+        self->table[i].tag = (uint32_t)(h >> 32);
+        self->table[i].index = (uint32_t)(t + 1);
+        if (len == 1)
+            self->byte_rank[p[0]] = self->rk[t];
+    }
+    self->kind = LC_SCAN_NONE;
+    if (pattern != Py_None) {
+        Py_ssize_t plen;
+        const char *pat = PyUnicode_AsUTF8AndSize(pattern, &plen);
+        if (!pat)
+            return -1;
+        self->kind = lc_scan_kind_of(pat, (size_t)plen);
+    }
+    return 0;
+}
+
+static void Engine_dealloc(Engine *self) {
+    if (self->blob.obj)
+        PyBuffer_Release(&self->blob);
+    if (self->offsets.obj)
+        PyBuffer_Release(&self->offsets);
+    if (self->ranks.obj)
+        PyBuffer_Release(&self->ranks);
+    free(self->table);
+    free(self->gil_cache);
+    for (int i = 0; i < self->npool; i++)
+        free(self->pool[i]);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int ready(Engine *self) {
+    if (!self->table) {
+        PyErr_SetString(PyExc_RuntimeError, "Engine is not initialised");
+        return 0;
+    }
+    if (!self->gil_cache)
+        self->gil_cache = calloc(CACHE_MASK + 1, sizeof(CacheEntry));
+    return 1;
+}
+
+/* -- piece calls (the BPEEngine protocol): the GIL is held ------------------------------- */
+
+static size_t one_piece(Engine *self, PyObject *piece, Vec *ids, int *err) {
+    Py_ssize_t len;
+    const char *s;
+    if (!PyUnicode_Check(piece)) {
+        PyErr_Format(PyExc_TypeError, "pieces must be str, not %.80s", Py_TYPE(piece)->tp_name);
+        return FAIL;
+    }
+    s = PyUnicode_AsUTF8AndSize(piece, &len);
+    if (!s)
+        return FAIL;
+    size_t c = piece_tokens(self, self->gil_cache, (const uint8_t *)s, (size_t)len, ids, err);
+    if (c == FAIL && *err)
+        set_error(*err);
+    return c;
+}
+
+static PyObject *pieces_run(Engine *self, PyObject *pieces, int want_ids) {
+    if (!ready(self))
+        return NULL;
+    PyObject *it = PyObject_GetIter(pieces), *piece;
+    if (!it)
+        return NULL;
+    Vec ids = {0};
+    size_t total = 0;
+    int err = OK;
+    while ((piece = PyIter_Next(it))) {
+        size_t c = one_piece(self, piece, want_ids ? &ids : NULL, &err);
+        Py_DECREF(piece);
+        if (c == FAIL) {
+            Py_DECREF(it);
+            free(ids.d);
+            return NULL;
+        }
+        total += c;
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred()) {
+        free(ids.d);
+        return NULL;
+    }
+    if (!want_ids)
+        return PyLong_FromSize_t(total);
+    PyObject *out = PyList_New((Py_ssize_t)ids.len);
+    for (size_t i = 0; out && i < ids.len; i++) {
+        PyObject *x = PyLong_FromUnsignedLong(ids.d[i]);
+        if (!x) {
+            Py_CLEAR(out);
+            break;
+        }
+        PyList_SET_ITEM(out, (Py_ssize_t)i, x);
+    }
+    free(ids.d);
+    return out;
+}
+
+static PyObject *Engine_count(Engine *self, PyObject *pieces) { return pieces_run(self, pieces, 0); }
+static PyObject *Engine_encode(Engine *self, PyObject *pieces) { return pieces_run(self, pieces, 1); }
+
+static PyObject *Engine_piece_count(Engine *self, PyObject *piece) {
+    if (!ready(self))
+        return NULL;
+    int err = OK;
+    size_t c = one_piece(self, piece, NULL, &err);
+    return c == FAIL ? NULL : PyLong_FromSize_t(c);
+}
+
+/* -- whole texts: scan and merge without the GIL ----------------------------------------- */
+
+static PyObject *ids_to_list(const Vec *ids) {
+    PyObject *out = PyList_New((Py_ssize_t)ids->len);
+    for (size_t i = 0; out && i < ids->len; i++) {
+        PyObject *x = PyLong_FromUnsignedLong(ids->d[i]);
+        if (!x) {
+            Py_CLEAR(out);
+            break;
+        }
+        PyList_SET_ITEM(out, (Py_ssize_t)i, x);
+    }
+    return out;
+}
+
+static const uint8_t *text_utf8(PyObject *text, size_t *len) {
+    Py_ssize_t n;
+    const char *s;
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "text must be str, not %.80s", Py_TYPE(text)->tp_name);
+        return NULL;
+    }
+    s = PyUnicode_AsUTF8AndSize(text, &n); /* lone surrogates: UnicodeEncodeError, no crash */
+    *len = (size_t)n;
+    return (const uint8_t *)s;
+}
+
+static PyObject *text_run(Engine *self, PyObject *text, int want_ids) {
+    if (!ready(self))
+        return NULL;
+    if (self->kind == LC_SCAN_NONE) {
+        PyErr_SetString(PyExc_TypeError, "this engine does not know its encoding's pattern");
+        return NULL;
+    }
+    size_t len;
+    const uint8_t *s = text_utf8(text, &len);
+    if (!s)
+        return NULL;
+    CacheEntry *cache = cache_take(self);
+    Vec ids = {0};
+    int err = OK;
+    size_t total;
+    Py_BEGIN_ALLOW_THREADS
+    total = text_tokens(self, cache, s, len, want_ids ? &ids : NULL, &err);
+    Py_END_ALLOW_THREADS
+    cache_give(self, cache);
+    PyObject *out = total == FAIL ? set_error(err)
+                    : want_ids    ? ids_to_list(&ids)
+                                  : PyLong_FromSize_t(total);
+    free(ids.d);
+    return out;
+}
+
+static PyObject *Engine_count_text(Engine *self, PyObject *text) { return text_run(self, text, 0); }
+static PyObject *Engine_encode_text(Engine *self, PyObject *text) { return text_run(self, text, 1); }
+
+/* -- batches: threads over a list of texts ----------------------------------------------- */
+
+typedef struct {
+    const Engine *e;
+    const uint8_t **s;
+    size_t *len;
+    size_t n;
+    size_t *counts;
+    Vec *ids; /* NULL: counts only */
+    size_t next;
+    int err;
+} Batch;
+
+typedef struct {
+    Batch *b;
+    CacheEntry *cache;
+} Worker;
+
+static void *batch_work(void *arg) {
+    Worker *w = arg;
+    Batch *b = w->b;
+    for (;;) {
+        size_t i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED);
+        if (i >= b->n || __atomic_load_n(&b->err, __ATOMIC_RELAXED))
+            break;
+        int err = OK;
+        b->counts[i] = text_tokens(b->e, w->cache, b->s[i], b->len[i], b->ids ? &b->ids[i] : NULL, &err);
+        if (err) {
+            int none = OK;
+            __atomic_compare_exchange_n(&b->err, &none, err, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+        }
+    }
+    return NULL;
+}
+
+static PyObject *batch_run(Engine *self, PyObject *args, int want_ids) {
+    PyObject *texts, *seq = NULL, *out = NULL;
+    int threads = 1;
+    if (!PyArg_ParseTuple(args, "O|i", &texts, &threads) || !ready(self))
+        return NULL;
+    if (self->kind == LC_SCAN_NONE) {
+        PyErr_SetString(PyExc_TypeError, "this engine does not know its encoding's pattern");
+        return NULL;
+    }
+    seq = PySequence_Fast(texts, "texts must be a sequence of str");
+    if (!seq)
+        return NULL;
+    size_t n = (size_t)PySequence_Fast_GET_SIZE(seq);
+    Batch b = {self, NULL, NULL, n, NULL, NULL, 0, OK};
+    Worker workers[MAX_THREADS];
+    int started = 0;
+    b.s = calloc(n + 1, sizeof *b.s);
+    b.len = calloc(n + 1, sizeof *b.len);
+    b.counts = calloc(n + 1, sizeof *b.counts);
+    if (want_ids)
+        b.ids = calloc(n + 1, sizeof *b.ids);
+    if (!b.s || !b.len || !b.counts || (want_ids && !b.ids)) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        b.s[i] = text_utf8(PySequence_Fast_GET_ITEM(seq, i), &b.len[i]);
+        if (!b.s[i])
+            goto done;
+    }
+    if (threads < 1)
+        threads = 1;
+    if (threads > MAX_THREADS)
+        threads = MAX_THREADS;
+    if ((size_t)threads > n)
+        threads = n ? (int)n : 1;
+    if (!LC_THREADS)
+        threads = 1;
+    for (int t = 0; t < threads; t++) {
+        workers[t].b = &b;
+        workers[t].cache = cache_take(self);
+    }
+    Py_BEGIN_ALLOW_THREADS
+#if LC_THREADS
+    pthread_t tids[MAX_THREADS];
+    for (started = 1; started < threads; started++)
+        if (pthread_create(&tids[started], NULL, batch_work, &workers[started]))
+            break; /* fewer threads: the others share the work */
+    batch_work(&workers[0]);
+    for (int t = 1; t < started; t++)
+        pthread_join(tids[t], NULL);
+#else
+    batch_work(&workers[0]);
+#endif
+    Py_END_ALLOW_THREADS
+    for (int t = 0; t < threads; t++)
+        cache_give(self, workers[t].cache);
+    if (b.err) {
+        set_error(b.err);
+        goto done;
+    }
+    out = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; out && i < n; i++) {
+        PyObject *x = want_ids ? ids_to_list(&b.ids[i]) : PyLong_FromSize_t(b.counts[i]);
+        if (!x) {
+            Py_CLEAR(out);
+            break;
+        }
+        PyList_SET_ITEM(out, (Py_ssize_t)i, x);
+    }
+done:
+    if (b.ids)
+        for (size_t i = 0; i < n; i++)
+            free(b.ids[i].d);
+    free(b.ids);
+    free(b.s);
+    free(b.len);
+    free(b.counts);
+    Py_XDECREF(seq);
+    return out;
+}
+
+static PyObject *Engine_count_batch(Engine *self, PyObject *args) { return batch_run(self, args, 0); }
+static PyObject *Engine_encode_batch(Engine *self, PyObject *args) { return batch_run(self, args, 1); }
+
+/* -- types ------------------------------------------------------------------------------- */
+
+static PyMethodDef piece_methods[] = {
+    {"count", (PyCFunction)Engine_count, METH_O, "count(pieces) -> int: tokens of all pieces"},
+    {"encode", (PyCFunction)Engine_encode, METH_O, "encode(pieces) -> list[int]"},
+    {"piece_count", (PyCFunction)Engine_piece_count, METH_O, "piece_count(piece) -> int"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyMethodDef text_methods[] = {
+    {"count_text", (PyCFunction)Engine_count_text, METH_O,
+     "count_text(text) -> int: scan and merge a whole text without the GIL"},
+    {"encode_text", (PyCFunction)Engine_encode_text, METH_O, "encode_text(text) -> list[int]"},
+    {"count_batch", (PyCFunction)Engine_count_batch, METH_VARARGS,
+     "count_batch(texts, num_threads=1) -> list[int]"},
+    {"encode_batch", (PyCFunction)Engine_encode_batch, METH_VARARGS,
+     "encode_batch(texts, num_threads=1) -> list[list[int]]"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject PieceEngineType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "llm_cost_native._native.PieceEngine",
+    .tp_doc = "PieceEngine(blob, offsets, ranks, pattern): merges pieces a scanner made.",
+    .tp_basicsize = sizeof(Engine),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Engine_init,
+    .tp_dealloc = (destructor)Engine_dealloc,
+    .tp_methods = piece_methods,
+};
+
+static int TextEngine_init(Engine *self, PyObject *args, PyObject *kwds) {
+    if (Engine_init(self, args, kwds) < 0)
+        return -1;
+    if (self->kind == LC_SCAN_NONE) {
+        PyErr_SetString(PyExc_ValueError, "TextEngine needs a pattern the native scanner knows");
+        return -1;
+    }
+    return 0;
+}
+
+static PyTypeObject TextEngineType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "llm_cost_native._native.TextEngine",
+    .tp_doc = "TextEngine(blob, offsets, ranks, pattern): also scans and merges whole texts.",
+    .tp_basicsize = sizeof(Engine),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_base = &PieceEngineType,
+    .tp_init = (initproc)TextEngine_init,
+    .tp_methods = text_methods,
+};
+
+/* -- module functions: the scanner on its own -------------------------------------------- */
+
+static PyObject *mod_kind_of(PyObject *mod, PyObject *pattern) {
+    Py_ssize_t len;
+    const char *s = PyUnicode_AsUTF8AndSize(pattern, &len);
+    if (!s)
+        return NULL;
+    return PyLong_FromLong(lc_scan_kind_of(s, (size_t)len));
+}
+
+static PyObject *mod_scan(PyObject *mod, PyObject *args) {
+    int kind;
+    PyObject *text;
+    if (!PyArg_ParseTuple(args, "iU", &kind, &text))
+        return NULL;
+    if (kind < LC_SCAN_O200K || kind > LC_SCAN_R50K) {
+        PyErr_SetString(PyExc_ValueError, "unknown scanner kind");
+        return NULL;
+    }
+    size_t len, pos = 0;
+    const uint8_t *s = text_utf8(text, &len);
+    if (!s)
+        return NULL;
+    PyObject *out = PyList_New(0);
+    while (out && pos < len) {
+        size_t end = lc_scan_next((lc_scan_kind)kind, s, len, pos);
+        if (end <= pos || end > len) {
+            Py_DECREF(out);
+            return set_error(E_SCAN);
+        }
+        PyObject *piece = PyUnicode_DecodeUTF8((const char *)s + pos, (Py_ssize_t)(end - pos), "strict");
+        if (!piece || PyList_Append(out, piece) < 0)
+            Py_CLEAR(out);
+        Py_XDECREF(piece);
+        pos = end;
+    }
+    return out;
+}
+
+static PyMethodDef module_methods[] = {
+    {"kind_of", mod_kind_of, METH_O, "kind_of(pattern) -> int: the scanner for it, or -1"},
+    {"scan", mod_scan, METH_VARARGS, "scan(kind, text) -> list[str]: the pieces of text"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_native", "tiktoken's BPE, and scanners for its patterns, in C.", -1,
+    module_methods,
+};
+
+PyMODINIT_FUNC PyInit__native(void) {
+    if (PyType_Ready(&PieceEngineType) < 0 || PyType_Ready(&TextEngineType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (!m)
+        return NULL;
+    Py_INCREF(&PieceEngineType);
+    Py_INCREF(&TextEngineType);
+    if (PyModule_AddObject(m, "PieceEngine", (PyObject *)&PieceEngineType) < 0 ||
+        PyModule_AddObject(m, "TextEngine", (PyObject *)&TextEngineType) < 0 ||
+        PyModule_AddIntConstant(m, "SCAN_NONE", LC_SCAN_NONE) < 0 ||
+        PyModule_AddIntConstant(m, "SCAN_O200K", LC_SCAN_O200K) < 0 ||
+        PyModule_AddIntConstant(m, "SCAN_CL100K", LC_SCAN_CL100K) < 0 ||
+        PyModule_AddIntConstant(m, "SCAN_R50K", LC_SCAN_R50K) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
