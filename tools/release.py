@@ -42,8 +42,8 @@ PROJECTS = {
 }
 NATIVE = "llm-cost-native"
 CLAMPED = {NATIVE}
-"""Built with setuptools, whose sdists stamp the files they generate (PKG-INFO, egg-info,
-setup.cfg, folders) with the build time, not SOURCE_DATE_EPOCH: their times are clamped."""
+"""Built with setuptools, whose sdists stamp files with the build or checkout time, not
+SOURCE_DATE_EPOCH: their times are set to it afterwards."""
 SMOKE = {"o200k": "2", "cl100k": "2"}  # `--text 'hello world'` with each encoding
 TESTS = ["tests", "plugins/llm_cost_o200k/tests", "plugins/llm_cost_cl100k/tests"]
 NATIVE_TESTS = "plugins/llm_cost_native/tests"
@@ -97,14 +97,16 @@ def _read(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes | None:
 
 
 def clamp_sdist(path: Path, epoch: int) -> None:
-    """Rewrite an sdist with every time at most `epoch`, owners anonymous, members in order and
-    a gzip header without a time: the same files, the same bytes on every build."""
+    """Rewrite an sdist with every time `epoch` (as hatchling writes ours), owners anonymous,
+    members in order and a gzip header without a time: the same files, the same bytes on every
+    build of the commit, wherever it is checked out."""
     with tarfile.open(path) as old:
         members = [(m, _read(old, m)) for m in old]
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as new:
         for member, data in sorted(members, key=lambda item: item[0].name):
-            member.mtime = min(member.mtime, epoch)
+            member.mtime = epoch
+            member.pax_headers = {}  # setuptools writes the build's exact times there too
             member.uid = member.gid = 0
             member.uname = member.gname = ""
             new.addfile(member, io.BytesIO(data) if data is not None else None)
