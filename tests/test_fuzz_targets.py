@@ -50,3 +50,36 @@ def test_the_stream_target_catches_a_wrong_stream_count(monkeypatch):
     monkeypatch.setattr(type(enc), "count_stream", lambda self, blocks: 0)
     with pytest.raises(AssertionError, match="count_stream differs"):
         targets.stream(b"\x01\x01a b c")
+
+
+def test_targets_catch_native_ids_that_differ_from_pure_python(monkeypatch):
+    enc, _ = (targets.encodings() or [(None, None)])[0]
+    if enc is None:
+        pytest.skip("no encoding installed")
+
+    class WrongTwin:
+        def encode_ordinary(self, text):
+            return [0]
+
+    monkeypatch.setattr(targets, "twins", lambda: [(enc, WrongTwin())])
+    with pytest.raises(AssertionError, match="native ids differ from pure Python"):
+        targets.encode_replace(b"a non-empty text")
+
+
+def test_targets_check_every_native_encoding_against_a_pure_python_twin():
+    pairs = targets.twins()
+    if not pairs:
+        pytest.skip("the native engine is not active")
+    for native, pure in pairs:
+        assert targets.is_native(native) and not targets.is_native(pure)
+        assert native.name == pure.name
+    assert [pure for _, pure in pairs] == [enc for enc, _ in targets.encodings()[-len(pairs) :]]
+
+
+def test_targets_catch_a_wrong_batch_count(monkeypatch):
+    enc, _ = (targets.encodings() or [(None, None)])[0]
+    if enc is None:
+        pytest.skip("no encoding installed")
+    monkeypatch.setattr(type(enc), "count_batch", lambda self, texts, num_threads=8: [0] * 3)
+    with pytest.raises(AssertionError, match="count_batch differs"):
+        targets.encode_replace(b"a non-empty text")

@@ -1,39 +1,55 @@
-"""Throughput benchmark: llm-cost against tiktoken 0.14 in the same run, on this machine.
+"""Throughput benchmark: llm-cost (pure Python and native) against tiktoken 0.14 and toktok-rs,
+in the same run, on this machine.
 
     python tools/bench.py                          # build inputs if missing, run C, A, B and F
     python tools/bench.py --scenarios C --runs 5   # only the count scenario
-    python tools/bench.py --corpus-mb 12 --jsonl-mb 100 --runs 3
+    python tools/bench.py --scenarios ABW          # the pipe on real text, and the cache-warm one
+    python tools/bench.py --corpus-mb 18 --runs 3 --engines pure native tiktoken
+
+Engines, each in a fresh process per run: `pure` is llm-cost with the native engine turned off
+(LLM_COST_NATIVE=0, so core's pure-Python engine and the plugins' scanners count), `native` is
+llm-cost with llm-cost-native active (skipped when it is not installed), `tiktoken` is tiktoken
+0.14 (the reference every ratio is measured against), and `toktok` is toktok-rs (Rust, its
+vocabularies compiled in, so it runs offline; skipped when it is not installed).
 
 Scenario C (count): a mixed corpus of distinct documents (English prose, source code,
 multilingual text) built from files every machine of this kind has (the Python stdlib, the text
 under /usr/share/doc and /usr/share/common-licenses, the English and translated man pages) plus
 seeded generated text for scripts no local file covers. Each run counts every document once in a
-fresh process (so piece caches start cold and nothing repeats a document), for both encodings,
-with `Encoding.count` and with tiktoken's `encode_ordinary`; the per-document counts must agree.
-Timed: CPU seconds of the counting loop (vocab loaded before), MB/s of UTF-8 input per CPU second.
+fresh process (so caches start cold and nothing repeats a document), for both encodings, with
+`Encoding.count`, tiktoken's `encode_ordinary` and toktok's `count`; the per-document counts must
+agree. Timed: CPU seconds of the counting loop (vocab loaded before), MB/s of UTF-8 input per CPU
+second.
 
-Scenario A: `llm-cost pipe -m gpt-4o` with one worker over a JSONL file of distinct records
-(tools/gen_jsonl.py). Scenario B: the same with 2, 4, ... workers up to the core count, side by
-side with a tiktoken script doing the same job (json.loads, `encode_ordinary_batch` at each thread
-count tried, json.dumps) whose best thread count is the baseline. Wall time of the whole process,
-start-up included, for both; the pipe's outputs must be byte-identical across worker counts.
+Scenarios A and B (pipe, real text): `llm-cost pipe -m gpt-4o` over a JSONL file with one record
+per document of the Scenario C corpus, with one worker (A) and with 2, 4, ... workers up to the
+core count (B), side by side with a tiktoken script doing the same job (json.loads,
+`encode_ordinary_batch` at each thread count tried, json.dumps) whose best thread count is the
+baseline, and the same script with toktok's `batch_count`. Wall time of the whole process,
+start-up included; the pipe's outputs must be byte-identical across engines and worker counts,
+and every script's token counts must equal the pipe's.
+
+Scenario W (pipe, cache-warm, not in the default run): the same on tools/gen_jsonl.py's generated
+JSONL, whose text is drawn from about 150 words: after the first records every piece is cached,
+so it measures the caches, not counting. Reported under its own cache-warm heading, never as a
+target.
 
 Scenario F (one big file): `llm-cost -e ENC < FILE`, and with `--workers` = the core count, on
-a 100 MB text file (the corpus's
-documents, repeated: the repeats favour caches, so this scenario is about memory and the
-command-line path, not cold speed) against a tiktoken script that reads standard input and
-prints `len(encode_ordinary(text))`. Wall time and peak RSS of the whole process; the counts
-must agree.
+a 100 MB text file (the corpus's documents, repeated: the repeats favour caches, so this scenario
+is about memory and the command-line path, not cold speed) against tiktoken and toktok scripts
+that read standard input and print the count. Wall time and peak RSS of the whole process; the
+counts must agree.
 
-Scenario C also times a bound, not a result: a fresh process whose merges were all done
-beforehand (untimed), to show what the rest of a cold count costs (`--no-bound` skips it).
+Scenario C also times a bound, not a result: a fresh pure-Python process whose merges were all
+done beforehand (untimed), to show what the rest of a cold count costs (`--no-bound` skips it).
 
-Every configuration runs `--runs` times, alternating (ours, theirs, ours, ...), and the median is
-reported: the machine is shared, so single timings are noisy, and the ratios measured in the same
-run are the figures that mean something. Peak RSS: the process's own (C), and for the pipe the
-sum over the process tree, sampled every 50 ms. Results go to bench-results/ (JSON and a
-markdown table; git-ignored), inputs to bench-data/ (git-ignored). Dev tool: needs tiktoken
-(`pip install '.[test]'`); runs offline, tiktoken reads the plugins' own verified vocab.
+Every configuration runs `--runs` times, alternating, and the median is reported: the machine is
+shared, so single timings are noisy, and the ratios measured in the same run are the figures that
+mean something. Peak RSS: the process's own (C), and for the pipe the sum over the process tree,
+sampled every 50 ms. Results go to bench-results/ (JSON and a markdown table; git-ignored),
+inputs to bench-data/ (git-ignored). Dev tool: needs tiktoken (`pip install '.[test]'`), and
+optionally toktok-rs (`pip install toktok-rs`); runs offline, tiktoken reads the plugins' own
+verified vocab.
 """
 
 from __future__ import annotations
@@ -41,6 +57,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import importlib.util
 import json
 import os
 import platform
@@ -64,6 +81,57 @@ CORPUS_VERSION = 1
 DOC_CAP = 128 * 1024  # a longer file is cut at the last line break before this many bytes
 _BESIDE = Path(sys.executable).with_name("llm-cost")
 LLM_COST = str(_BESIDE) if _BESIDE.exists() else shutil.which("llm-cost") or "llm-cost"
+
+NATIVE_ENV = "LLM_COST_NATIVE"
+"""llm-cost-native's off switch: 0 turns the native engine off, leaving core's pure Python."""
+OURS = ("pure", "native")
+ENGINES = (*OURS, "tiktoken", "toktok")
+LABELS = {
+    "pure": "llm-cost, pure Python",
+    "native": "llm-cost, native",
+    "tiktoken": "tiktoken",
+    "toktok": "toktok-rs",
+    "merge-free": "merge-free bound (pure Python)",
+}
+
+
+def installed_engines(wanted: list[str] | None = None) -> list[str]:
+    """The engines this environment can run, in ENGINES order (tiktoken always: the baseline)."""
+    have = {
+        "pure": True,
+        "native": importlib.util.find_spec("llm_cost_native") is not None,
+        "tiktoken": True,
+        "toktok": importlib.util.find_spec("toktok") is not None,
+    }
+    chosen = [e for e in ENGINES if have[e] and (wanted is None or e in wanted)]
+    return chosen if "tiktoken" in chosen else [*chosen, "tiktoken"]
+
+
+def engine_env(engine: str) -> dict[str, str]:
+    """The environment of a process of `engine`: the native engine off for `pure` (and for the
+    merge-free bound, which is pure Python), on (the variable unset) otherwise."""
+    env = {k: v for k, v in os.environ.items() if k != NATIVE_ENV}
+    if engine in ("pure", "merge-free"):
+        env[NATIVE_ENV] = "0"
+    return env
+
+
+def native_active(enc) -> bool:
+    """Whether llm-cost-native counts for `enc` in this process."""
+    return type(enc.bpe).__module__.partition(".")[0] == "llm_cost_native"
+
+
+def check_engine(enc, engine: str) -> None:
+    """Stop a worker whose process does not run the engine it is timing."""
+    if native_active(enc) != (engine == "native"):
+        raise SystemExit(f"{engine}: the native engine is {'on' if native_active(enc) else 'off'}")
+
+
+def toktok_encoding(enc):
+    """toktok's full tokenizer for `enc`'s reference encoding (vocab compiled in, offline)."""
+    import toktok
+
+    return toktok._encoding(enc.spec.reference)
 
 
 # -- the corpus ----------------------------------------------------------------------------------
@@ -229,11 +297,16 @@ def count_worker(engine: str, encoding: str, corpus: str) -> None:
 
         def count(text: str) -> int:
             return len(tk.encode_ordinary(text))
+    elif engine == "toktok":
+        count = toktok_encoding(enc).count
+        count("")
     elif engine == "merge-free":
+        check_engine(enc, "pure")
         count = _merge_free(enc, texts).count
         count("")
     else:
         enc.count("")  # loads the vocab; caches stay empty
+        check_engine(enc, engine)
         count = enc.count
     cpu, wall = time.process_time(), time.perf_counter()
     counts = [count(text) for text in texts]
@@ -280,20 +353,24 @@ def _merge_free(enc, texts: list[str]):
     return Encoding(enc.spec, lambda spec: scanner, lambda spec, ranks: MergeFree())
 
 
-def scenario_c(corpus: Path, runs: int, encodings: list[str], bound: bool = True) -> list[dict]:
+def scenario_c(
+    corpus: Path, runs: int, encodings: list[str], engines: list[str], bound: bool = True
+) -> list[dict]:
+    engines = [*engines, "merge-free"] if bound else list(engines)
     samples: dict[tuple[str, str], list[dict]] = {}
     for run in range(runs):
         for encoding in encodings:
             # Each goes first in turn, so that a slow patch of the machine hits them all.
-            engines = ("ours", "tiktoken", "merge-free") if bound else ("ours", "tiktoken")
             shift = run % len(engines)
             for engine in engines[shift:] + engines[:shift]:
                 done = subprocess.run(
                     [sys.executable, __file__, "_count", engine, encoding, str(corpus)],
                     capture_output=True,
                     text=True,
-                    check=True,
+                    env=engine_env(engine),
                 )
+                if done.returncode:
+                    raise SystemExit(f"{engine} {encoding} failed: {done.stderr[-2000:]}")
                 result = json.loads(done.stdout)
                 samples.setdefault((encoding, engine), []).append(result)
                 print(
@@ -303,15 +380,14 @@ def scenario_c(corpus: Path, runs: int, encodings: list[str], bound: bool = True
                 )
     rows = []
     for encoding in encodings:
-        ours, theirs = samples[(encoding, "ours")], samples[(encoding, "tiktoken")]
-        mismatched = sum(
-            a != b for a, b in zip(ours[0]["counts"], theirs[0]["counts"], strict=True)
-        )
-        size = ours[0]["bytes"]
-        row = {"encoding": encoding, "bytes": size, "runs": runs}
-        for name, results in (("ours", ours), ("tiktoken", theirs)):
+        theirs = samples[(encoding, "tiktoken")]
+        size = theirs[0]["bytes"]
+        baseline = statistics.median(r["cpu"] for r in theirs)
+        row: dict = {"encoding": encoding, "bytes": size, "runs": runs, "engines": {}}
+        for engine in engines:
+            results = samples[(encoding, engine)]
             cpu = statistics.median(r["cpu"] for r in results)
-            row[name] = {
+            row["engines"][engine] = {
                 "cpu_s": cpu,
                 "cpu_s_all": [r["cpu"] for r in results],
                 "wall_s": statistics.median(r["wall"] for r in results),
@@ -319,40 +395,48 @@ def scenario_c(corpus: Path, runs: int, encodings: list[str], bound: bool = True
                 "warm_mb_per_s": size / 1e6 / statistics.median(r["warm_cpu"] for r in results),
                 "peak_rss_mb": max(r["rss_mb"] for r in results),
                 "tokens": sum(results[0]["counts"]),
+                "vs_tiktoken": baseline / cpu,
+                "documents_with_other_counts": sum(
+                    a != b for a, b in zip(results[0]["counts"], theirs[0]["counts"], strict=True)
+                ),
             }
-        row["ratio"] = row["tiktoken"]["cpu_s"] / row["ours"]["cpu_s"]
-        if bound:
-            free = samples[(encoding, "merge-free")]
-            row["merge_free"] = {"cpu_s": statistics.median(r["cpu"] for r in free)}
-            row["merge_free"]["ratio"] = row["tiktoken"]["cpu_s"] / row["merge_free"]["cpu_s"]
-            mismatched += sum(
-                a != b for a, b in zip(free[0]["counts"], theirs[0]["counts"], strict=True)
-            )
-        row["documents_with_other_counts"] = mismatched
         rows.append(row)
     return rows
 
 
-# -- Scenarios A and B: the pipe and a tiktoken script doing the same job ----------------------
+# -- Scenarios A, B and W: the pipe and scripts doing the same job ------------------------------
 
 
-def tiktoken_pipe_worker(encoding: str, threads: int, batch: int) -> None:
-    """JSONL from stdin to stdout; per batch: json.loads, encode_ordinary_batch, json.dumps."""
+def script_pipe_worker(engine: str, encoding: str, threads: int, batch: int) -> None:
+    """JSONL from stdin to stdout; per batch: json.loads, count the texts on `threads` threads
+    (tiktoken's `encode_ordinary_batch` or toktok's `batch_count`), json.dumps."""
     import llm_cost_core as lc
-    from llm_cost_core.reference import tiktoken_encoding
 
     enc = lc.get_encoding(encoding)
-    tk = tiktoken_encoding(enc)
-    assert tk is not None
+    if engine == "tiktoken":
+        from llm_cost_core.reference import tiktoken_encoding
+
+        tk = tiktoken_encoding(enc)
+        assert tk is not None
+
+        def counts(texts: list[str]) -> list[int]:
+            return list(map(len, tk.encode_ordinary_batch(texts, num_threads=threads)))
+    else:
+        import toktok
+
+        reference = enc.spec.reference
+
+        def counts(texts: list[str]) -> list[int]:
+            return toktok.batch_count(texts, reference, threads=threads)
+
     name = enc.name
     out = sys.stdout
     lines: list[bytes] = []
 
     def flush() -> None:
         objs = list(map(json.loads, lines))
-        ids = tk.encode_ordinary_batch([obj["text"] for obj in objs], num_threads=threads)
-        for obj, tokens in zip(objs, ids, strict=True):
-            obj["llm_cost"] = {"tokens": len(tokens), "encoding": name}
+        for obj, tokens in zip(objs, counts([obj["text"] for obj in objs]), strict=True):
+            obj["llm_cost"] = {"tokens": tokens, "encoding": name}
         out.write("".join(json.dumps(obj) + "\n" for obj in objs))
         lines.clear()
 
@@ -365,15 +449,29 @@ def tiktoken_pipe_worker(encoding: str, threads: int, batch: int) -> None:
     out.flush()
 
 
-def tiktoken_file_worker(encoding: str) -> None:
-    """Count standard input as one text, as a script using tiktoken would: read, decode, encode."""
+def script_file_worker(engine: str, encoding: str) -> None:
+    """Count standard input as one text, as a script would: read, decode, count."""
     import llm_cost_core as lc
-    from llm_cost_core.reference import tiktoken_encoding
 
-    tk = tiktoken_encoding(lc.get_encoding(encoding))
-    assert tk is not None
+    enc = lc.get_encoding(encoding)
     text = sys.stdin.buffer.read().decode("utf-8", "replace")
-    print(len(tk.encode_ordinary(text)))
+    if engine == "tiktoken":
+        from llm_cost_core.reference import tiktoken_encoding
+
+        tk = tiktoken_encoding(enc)
+        assert tk is not None
+        print(len(tk.encode_ordinary(text)))
+    else:
+        print(toktok_encoding(enc).count(text))
+
+
+def build_pipe_jsonl(path: Path, corpus: Path) -> None:
+    """One record per document of the corpus: real, distinct, first-seen text."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as out:
+        for i, doc in enumerate(read_corpus(corpus)):
+            record = {"id": i, "source": doc["source"], "text": doc["text"]}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 class TreeRss:
@@ -414,11 +512,13 @@ class TreeRss:
         return self.peak_kb / 1024
 
 
-def timed_process(argv: list[str], stdin: Path, stdout: Path) -> dict:
+def timed_process(
+    argv: list[str], stdin: Path, stdout: Path, env: dict[str, str] | None = None
+) -> dict:
     """Run argv with stdin and stdout on files; wall, CPU (process and waited children), RSS."""
     with open(stdin, "rb") as src, open(stdout, "wb") as dst:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdin=src, stdout=dst, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(argv, stdin=src, stdout=dst, stderr=subprocess.PIPE, env=env)
         tree = TreeRss(proc.pid)
         assert proc.stderr is not None
         err = proc.stderr.read()
@@ -443,60 +543,79 @@ def _digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def scenario_ab(
-    jsonl: Path, runs: int, workers: list[int], threads: list[int], encoding: str
+def _token_counts(path: Path) -> list[int]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line)["llm_cost"]["tokens"] for line in handle]
+
+
+def scenario_pipe(
+    jsonl: Path,
+    runs: int,
+    workers: list[int],
+    threads: list[int],
+    encoding: str,
+    engines: list[str],
+    kind: str,
 ) -> dict:
+    """The pipe with each of our engines at each worker count, and each script at each thread
+    count; `kind` names the input (real text, or cache-warm generated text)."""
     size = jsonl.stat().st_size
     out = DATA / "bench-pipe-out.jsonl"
     model = {"o200k": "gpt-4o", "cl100k": "gpt-4"}[encoding]
-    configs: list[tuple[str, list[str]]] = []
-    for n in workers:
-        configs.append(
-            (f"llm-cost pipe --workers {n}", [LLM_COST, "pipe", "-m", model, "--workers", str(n)])
-        )
-    for k in threads:
-        configs.append(
-            (
-                f"tiktoken script, {k} thread{'s' * (k > 1)}",
-                [sys.executable, __file__, "_tiktoken_pipe", encoding, str(k)],
-            )
-        )
-    samples: dict[str, list[dict]] = {name: [] for name, _ in configs}
+    configs: list[tuple[str, str, list[str]]] = []
+    for engine in (e for e in engines if e in OURS):
+        for n in workers:
+            argv = [LLM_COST, "pipe", "-m", model, "--workers", str(n)]
+            configs.append((f"llm-cost pipe ({engine}) --workers {n}", engine, argv))
+    for engine in (e for e in engines if e not in OURS):
+        for k in threads:
+            argv = [sys.executable, __file__, "_script_pipe", engine, encoding, str(k)]
+            configs.append((f"{LABELS[engine]} script, {k} thread{'s' * (k > 1)}", engine, argv))
+    samples: dict[str, list[dict]] = {name: [] for name, _, _ in configs}
     digests: set[str] = set()
+    counts: dict[str, list[int]] = {}
     for run in range(runs):
         order = configs if run % 2 == 0 else configs[::-1]
-        for name, argv in order:
-            result = timed_process(argv, jsonl, out)
-            if name.startswith("llm-cost"):
+        for name, engine, argv in order:
+            result = timed_process(argv, jsonl, out, engine_env(engine))
+            if engine in OURS:
                 digests.add(_digest(out))
+            if name not in counts:
+                counts[name] = _token_counts(out)
             samples[name].append(result)
-            print(f"  A/B run {run + 1} {name}: {result['wall']:.2f} s", file=sys.stderr)
+            print(f"  pipe ({kind}) run {run + 1} {name}: {result['wall']:.2f} s", file=sys.stderr)
     out.unlink(missing_ok=True)
+    first = next(iter(counts.values()))
     rows = {}
-    for name, results in samples.items():
+    for name, engine, _ in configs:
+        results = samples[name]
         wall = statistics.median(r["wall"] for r in results)
         rows[name] = {
+            "engine": engine,
             "wall_s": wall,
             "wall_s_all": [r["wall"] for r in results],
             "cpu_s": statistics.median(r["cpu"] for r in results),
             "mb_per_s": size / 1e6 / wall,
             "peak_tree_rss_mb": max(r["tree_rss_mb"] for r in results),
             "peak_process_rss_mb": max(r["max_process_rss_mb"] for r in results),
+            "same_counts": counts[name] == first,
         }
     best_tk = min(
-        (r for n, r in rows.items() if n.startswith("tiktoken")), key=lambda r: r["wall_s"]
+        (r for r in rows.values() if r["engine"] == "tiktoken"), key=lambda r: r["wall_s"]
     )
-    one = rows[f"llm-cost pipe --workers {workers[0]}"]
-    for name, row in rows.items():
+    for row in rows.values():
         row["vs_best_tiktoken"] = best_tk["wall_s"] / row["wall_s"]
-        if name.startswith("llm-cost"):
+        if row["engine"] in OURS:
+            one = rows[f"llm-cost pipe ({row['engine']}) --workers {workers[0]}"]
             row["scaling"] = one["wall_s"] / row["wall_s"]
     return {
         "file": str(jsonl.relative_to(REPO)),
+        "kind": kind,
         "bytes": size,
+        "records": len(first),
         "encoding": encoding,
         "runs": runs,
-        "outputs_identical": len(digests) == 1,
+        "outputs_identical": len(digests) <= 1,
         "rows": rows,
     }
 
@@ -518,28 +637,32 @@ def build_file(path: Path, corpus: Path, megabytes: float) -> None:
                     break
 
 
-def scenario_f(path: Path, runs: int, encodings: list[str]) -> dict:
+def scenario_f(path: Path, runs: int, encodings: list[str], engines: list[str]) -> dict:
     out = DATA / "bench-file-out.txt"
     rows: dict[str, dict] = {}
+    cores = os.cpu_count() or 1
     for encoding in encodings:
         theirs = f"tiktoken script, {encoding}"
-        configs = [
-            (f"llm-cost -e {encoding} < FILE", [LLM_COST, "-e", encoding]),
-            (theirs, [sys.executable, __file__, "_tiktoken_file", encoding]),
-        ]
-        cores = os.cpu_count() or 1
-        if cores > 1:
-            name = f"llm-cost -e {encoding} --workers {cores} < FILE"
-            configs.append((name, [LLM_COST, "-e", encoding, "--workers", str(cores)]))
-        samples: dict[str, list[dict]] = {name: [] for name, _ in configs}
-        answers: dict[str, set[str]] = {name: set() for name, _ in configs}
+        configs: list[tuple[str, str, list[str]]] = []
+        for engine in (e for e in engines if e in OURS):
+            argv = [LLM_COST, "-e", encoding]
+            configs.append((f"llm-cost ({engine}) -e {encoding} < FILE", engine, argv))
+            if cores > 1:
+                name = f"llm-cost ({engine}) -e {encoding} --workers {cores} < FILE"
+                configs.append((name, engine, [*argv, "--workers", str(cores)]))
+        for engine in (e for e in engines if e not in OURS):
+            argv = [sys.executable, __file__, "_script_file", engine, encoding]
+            configs.append((f"{LABELS[engine]} script, {encoding}", engine, argv))
+        samples: dict[str, list[dict]] = {name: [] for name, _, _ in configs}
+        answers: dict[str, set[str]] = {name: set() for name, _, _ in configs}
         for run in range(runs):
-            for name, argv in configs if run % 2 == 0 else configs[::-1]:
-                result = timed_process(argv, path, out)
+            for name, engine, argv in configs if run % 2 == 0 else configs[::-1]:
+                result = timed_process(argv, path, out, engine_env(engine))
                 answers[name].add(out.read_text().strip())
                 samples[name].append(result)
                 print(f"  F run {run + 1} {name}: {result['wall']:.2f} s", file=sys.stderr)
-        for name, results in samples.items():
+        for name, _, _ in configs:
+            results = samples[name]
             rows[name] = {
                 "wall_s": statistics.median(r["wall"] for r in results),
                 "cpu_s": statistics.median(r["cpu"] for r in results),
@@ -547,7 +670,7 @@ def scenario_f(path: Path, runs: int, encodings: list[str]) -> dict:
                 "peak_tree_rss_mb": max(r["tree_rss_mb"] for r in results),
                 "tokens": sorted(answers[name]),
             }
-        for name, _ in configs:
+        for name, _, _ in configs:
             if name != theirs:
                 rows[name]["ratio"] = rows[theirs]["wall_s"] / rows[name]["wall_s"]
                 same = answers[name] == answers[theirs] and len(answers[name]) == 1
@@ -568,13 +691,21 @@ def machine() -> dict:
             )
     except (OSError, StopIteration):
         pass
-    import tiktoken
+    import importlib.metadata
+
+    def version(dist: str) -> str | None:
+        try:
+            return importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            return None
 
     return {
         "cpu": cpu or platform.processor(),
         "cores": os.cpu_count(),
         "python": f"{platform.python_implementation()} {platform.python_version()}",
-        "tiktoken": tiktoken.__version__,
+        "tiktoken": version("tiktoken"),
+        "toktok-rs": version("toktok-rs"),
+        "llm-cost-native": version("llm-cost-native"),
         "platform": platform.platform(),
         "date": time.strftime("%Y-%m-%d %H:%M"),
         "load_average_at_start": os.getloadavg(),
@@ -588,10 +719,54 @@ def _row(*cells: str) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _pipe_markdown(p: dict) -> list[str]:
+    title = {
+        "real": "Scenarios A and B (pipe, real text)",
+        "cache-warm": "Scenario W (pipe, CACHE-WARM: generated text from about 150 words; it "
+        "measures the caches, not counting, and is no target)",
+    }[p["kind"]]
+    lines = [
+        f"{title}: {p['file']}, {p['records']} records, {p['bytes'] / 1e6:.1f} MB, "
+        f"{p['encoding']}, median of {p['runs']} alternating runs, wall time of the whole process "
+        "(start-up included); pipe outputs byte-identical across engines and worker counts: "
+        f"{'yes' if p['outputs_identical'] else 'NO'}.",
+        "",
+        _row(
+            "run",
+            "wall s",
+            "MB/s",
+            "CPU s",
+            "vs best tiktoken",
+            "scaling",
+            "peak RSS (tree / largest process)",
+            "counts as the pipe's",
+        ),
+        _row(*["---"] * 8),
+    ]
+    for name, row in p["rows"].items():
+        scaling = f"{row['scaling']:.2f}x" if "scaling" in row else ""
+        lines.append(
+            _row(
+                name,
+                f"{row['wall_s']:.2f}",
+                f"{row['mb_per_s']:.2f}",
+                f"{row['cpu_s']:.2f}",
+                f"**{row['vs_best_tiktoken']:.2f}**",
+                scaling,
+                f"{row['peak_tree_rss_mb']:.0f} / {row['peak_process_rss_mb']:.0f} MB",
+                "yes" if row["same_counts"] else "NO",
+            )
+        )
+    return [*lines, ""]
+
+
 def markdown(result: dict) -> str:
     m = result["machine"]
+    versions = ", ".join(
+        f"{name} {m[name]}" for name in ("tiktoken", "toktok-rs", "llm-cost-native") if m.get(name)
+    )
     lines = [
-        f"Machine: {m['cpu']}, {m['cores']} cores, {m['python']}, tiktoken {m['tiktoken']}, "
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['python']}, {versions}, "
         f"{m['date']}, commit {m['commit']}; load average at the start "
         f"{', '.join(f'{x:.2f}' for x in m['load_average_at_start'])}, at the end "
         f"{', '.join(f'{x:.2f}' for x in result['load_average_at_end'])}.",
@@ -601,86 +776,46 @@ def markdown(result: dict) -> str:
         c = result["corpus"]
         kinds = ", ".join(f"{k} {v['bytes'] / 1e6:.1f} MB" for k, v in c["kinds"].items())
         lines += [
-            f"Scenario C: {c['documents']} documents, {c['bytes'] / 1e6:.1f} MB "
-            f"({kinds}), "
-            f"median of {result['count'][0]['runs']} alternating runs, CPU time of the count loop.",
+            f"Scenario C (cold count, real text): {c['documents']} documents, "
+            f"{c['bytes'] / 1e6:.1f} MB ({kinds}), median of {result['count'][0]['runs']} "
+            "alternating runs, each a fresh process, CPU time of the count loop. The merge-free "
+            "bound is not a result: pure Python with every merge done beforehand, untimed.",
             "",
             _row(
                 "encoding",
-                "llm-cost CPU s",
-                "llm-cost MB/s",
-                "tiktoken CPU s",
-                "tiktoken MB/s",
-                "ratio (tiktoken time / ours)",
-                "peak RSS ours / tiktoken",
+                "engine",
+                "CPU s",
+                "MB/s",
+                "x tiktoken (its time / this)",
+                "peak RSS",
                 "documents counted differently",
-                "second pass, warm caches: ours / tiktoken MB/s",
+                "second pass, warm caches, MB/s",
             ),
-            _row(*["---"] * 9),
+            _row(*["---"] * 8),
         ]
         for row in result["count"]:
-            o, t = row["ours"], row["tiktoken"]
-            lines.append(
-                _row(
-                    row["encoding"],
-                    f"{o['cpu_s']:.2f}",
-                    f"{o['mb_per_s']:.2f}",
-                    f"{t['cpu_s']:.2f}",
-                    f"{t['mb_per_s']:.2f}",
-                    f"**{row['ratio']:.2f}**",
-                    f"{o['peak_rss_mb']:.0f} / {t['peak_rss_mb']:.0f} MB",
-                    str(row["documents_with_other_counts"]),
-                    f"{o['warm_mb_per_s']:.1f} / {t['warm_mb_per_s']:.1f}",
-                )
-            )
-        lines.append("")
-        if all("merge_free" in row for row in result["count"]):
-            lines += [
-                "A bound, not a result: the same cold count with every merge it needs done "
-                "beforehand, untimed (cutting, look-ups, scanning and attributing the first-seen "
-                "chunks still timed).",
-                "",
-                _row("encoding", "merge-free CPU s", "ratio (tiktoken time / merge-free)"),
-                _row(*["---"] * 3),
-            ]
-            for row in result["count"]:
-                free = row["merge_free"]
+            for engine, e in row["engines"].items():
                 lines.append(
-                    _row(row["encoding"], f"{free['cpu_s']:.2f}", f"**{free['ratio']:.2f}**")
+                    _row(
+                        row["encoding"],
+                        LABELS[engine],
+                        f"{e['cpu_s']:.2f}",
+                        f"{e['mb_per_s']:.2f}",
+                        f"**{e['vs_tiktoken']:.2f}**",
+                        f"{e['peak_rss_mb']:.0f} MB",
+                        str(e["documents_with_other_counts"]),
+                        f"{e['warm_mb_per_s']:.1f}",
+                    )
                 )
-            lines.append("")
-    if "pipe" in result:
-        p = result["pipe"]
-        lines += [
-            f"Scenarios A and B: {p['file']}, {p['bytes'] / 1e6:.1f} MB, {p['encoding']}, "
-            f"median of {p['runs']} alternating runs, wall time of the whole process (start-up "
-            "included); pipe outputs byte-identical across worker counts: "
-            f"{'yes' if p['outputs_identical'] else 'NO'}.",
-            "",
-            _row(
-                "run",
-                "wall s",
-                "MB/s",
-                "CPU s",
-                "vs best tiktoken",
-                "scaling",
-                "peak RSS (tree / largest process)",
-            ),
-            _row(*["---"] * 7),
-        ]
-        for name, row in p["rows"].items():
-            scaling = f"{row['scaling']:.2f}x" if "scaling" in row else ""
-            lines.append(
-                f"| {name} | {row['wall_s']:.2f} | {row['mb_per_s']:.2f} | {row['cpu_s']:.2f} | "
-                f"**{row['vs_best_tiktoken']:.2f}** | {scaling} | {row['peak_tree_rss_mb']:.0f} / "
-                f"{row['peak_process_rss_mb']:.0f} MB |"
-            )
         lines.append("")
+    for key in ("pipe", "pipe_cache_warm"):
+        if key in result:
+            lines += _pipe_markdown(result[key])
     if "file" in result:
         f = result["file"]
         lines += [
             f"Scenario F: {f['file']}, {f['bytes'] / 1e6:.1f} MB (the corpus's documents, "
-            "repeated), counted as one input from standard input; median of "
+            "repeated: cache-friendly), counted as one input from standard input; median of "
             f"{f['runs']} alternating runs, wall time of the whole process.",
             "",
             _row(
@@ -688,7 +823,7 @@ def markdown(result: dict) -> str:
                 "wall s",
                 "CPU s",
                 "peak RSS (tree / largest process)",
-                "ratio (tiktoken time / ours)",
+                "ratio (tiktoken time / this)",
                 "tokens",
             ),
             _row(*["---"] * 6),
@@ -709,79 +844,98 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
+def _pipe_workers(scenarios: str, cores: int) -> list[int]:
+    workers = [1] if "B" not in scenarios else [1] + [n for n in (2, 4, 8, 16, 32) if n <= cores]
+    return workers if "A" in scenarios or "W" in scenarios else workers[1:] or [1]
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["_count"]:
         count_worker(*argv[1:4])
         return 0
-    if argv[:1] == ["_tiktoken_file"]:
-        tiktoken_file_worker(argv[1])
+    if argv[:1] == ["_script_file"]:
+        script_file_worker(argv[1], argv[2])
         return 0
-    if argv[:1] == ["_tiktoken_pipe"]:
-        tiktoken_pipe_worker(argv[1], int(argv[2]), 2048)
+    if argv[:1] == ["_script_pipe"]:
+        script_pipe_worker(argv[1], argv[2], int(argv[3]), 2048)
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenarios", default="CABF", help="any of C, A, B, F (default CABF)")
+    parser.add_argument(
+        "--scenarios", default="CABF", help="any of C, A, B, F and W (cache-warm; default CABF)"
+    )
     parser.add_argument("--runs", type=int, default=3, help="alternating runs per configuration")
-    parser.add_argument("--encodings", nargs="+", default=list(ENCODINGS), help="for Scenario C")
+    parser.add_argument("--encodings", nargs="+", default=list(ENCODINGS), help="for C and F")
+    parser.add_argument(
+        "--engines", nargs="+", choices=ENGINES, help="default: every one installed"
+    )
     parser.add_argument("--pipe-encoding", default="o200k", choices=ENCODINGS)
-    parser.add_argument("--corpus-mb", type=float, default=12.0)
-    parser.add_argument("--jsonl-mb", type=float, default=100.0)
+    parser.add_argument("--corpus-mb", type=float, default=12.0, help="for C, A, B and F")
+    parser.add_argument("--jsonl-mb", type=float, default=100.0, help="for W (cache-warm)")
     parser.add_argument("--file-mb", type=float, default=100.0, help="for Scenario F")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the inputs")
-    parser.add_argument("--threads", type=int, nargs="+", help="tiktoken thread counts to try")
+    parser.add_argument("--threads", type=int, nargs="+", help="script thread counts to try")
     parser.add_argument("--out", type=Path, default=RESULTS / "bench")
     parser.add_argument(
         "--no-bound", dest="bound", action="store_false", help="skip the merge-free bound in C"
     )
     args = parser.parse_args(argv)
-    cores = os.cpu_count() or 1
-    result: dict = {"machine": machine(), "commands": " ".join(["python", "tools/bench.py", *argv])}
-    if "C" in args.scenarios.upper():
-        corpus = DATA / f"corpus-v{CORPUS_VERSION}-{args.corpus_mb:g}mb.jsonl"
-        if args.rebuild or not corpus.exists():
-            print(f"building {corpus} ...", file=sys.stderr)
-            build_corpus(corpus, args.corpus_mb)
-        result["corpus"] = corpus_summary(corpus)
-        result["count"] = scenario_c(corpus, args.runs, args.encodings, args.bound)
     scenarios = args.scenarios.upper()
+    cores = os.cpu_count() or 1
+    engines = installed_engines(args.engines)
+    print(f"engines: {', '.join(engines)}", file=sys.stderr)
+    result: dict = {
+        "machine": machine(),
+        "engines": engines,
+        "commands": " ".join(["python", "tools/bench.py", *argv]),
+    }
+    corpus = DATA / f"corpus-v{CORPUS_VERSION}-{args.corpus_mb:g}mb.jsonl"
+    if set(scenarios) - {"W"} and (args.rebuild or not corpus.exists()):
+        print(f"building {corpus} ...", file=sys.stderr)
+        build_corpus(corpus, args.corpus_mb)
+    if "C" in scenarios:
+        result["corpus"] = corpus_summary(corpus)
+        result["count"] = scenario_c(corpus, args.runs, args.encodings, engines, args.bound)
     if "F" in scenarios:
-        corpus = DATA / f"corpus-v{CORPUS_VERSION}-{args.corpus_mb:g}mb.jsonl"
         big = DATA / f"file-{args.file_mb:g}mb.txt"
-        if not corpus.exists():  # (re)built by C above when asked
-            build_corpus(corpus, args.corpus_mb)
         if args.rebuild or not big.exists():
             build_file(big, corpus, args.file_mb)
-        result["file"] = scenario_f(big, args.runs, args.encodings)
+        result["file"] = scenario_f(big, args.runs, args.encodings, engines)
+    workers = _pipe_workers(scenarios, cores)
+    threads = args.threads or sorted({1, *(n for n in (2, 4, 8) if n <= 2 * cores)})
     if "A" in scenarios or "B" in scenarios:
+        jsonl = DATA / f"pipe-real-v{CORPUS_VERSION}-{args.corpus_mb:g}mb.jsonl"
+        if args.rebuild or not jsonl.exists():
+            build_pipe_jsonl(jsonl, corpus)
+        result["pipe"] = scenario_pipe(
+            jsonl, args.runs, workers, threads, args.pipe_encoding, engines, "real"
+        )
+    if "W" in scenarios:
         jsonl = DATA / f"pipe-{args.jsonl_mb:g}mb.jsonl"
         if args.rebuild or not jsonl.exists():
+            generator = REPO / "tools" / "gen_jsonl.py"
             subprocess.run(
-                [
-                    sys.executable,
-                    str(REPO / "tools" / "gen_jsonl.py"),
-                    "--size-mb",
-                    str(args.jsonl_mb),
-                    "--out",
-                    str(jsonl),
-                ],
+                [sys.executable, str(generator), "--size-mb", str(args.jsonl_mb), "--out", jsonl],
                 check=True,
             )
-        workers = (
-            [1] if "B" not in scenarios else [1] + [n for n in (2, 4, 8, 16, 32) if n <= cores]
+        result["pipe_cache_warm"] = scenario_pipe(
+            jsonl, args.runs, workers, threads, args.pipe_encoding, engines, "cache-warm"
         )
-        if "A" not in scenarios:
-            workers = workers[1:] or [1]
-        threads = args.threads or sorted({1, *(n for n in (2, 4, 8) if n <= 2 * cores)})
-        result["pipe"] = scenario_ab(jsonl, args.runs, workers, threads, args.pipe_encoding)
     result["load_average_at_end"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
     table = markdown(result)
     args.out.with_suffix(".md").write_text(table)
     print(table)
-    ok = all(row["documents_with_other_counts"] == 0 for row in result.get("count", []))
-    ok = ok and result.get("pipe", {}).get("outputs_identical", True)
+    ok = all(
+        e["documents_with_other_counts"] == 0
+        for row in result.get("count", [])
+        for e in row["engines"].values()
+    )
+    for key in ("pipe", "pipe_cache_warm"):
+        pipe = result.get(key, {})
+        ok = ok and pipe.get("outputs_identical", True)
+        ok = ok and all(r["same_counts"] for r in pipe.get("rows", {}).values())
     ok = ok and all(
         r.get("same_count", True) for r in result.get("file", {}).get("rows", {}).values()
     )

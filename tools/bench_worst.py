@@ -2,22 +2,26 @@
 
     python tools/bench_worst.py                    # both encodings, N = 1e3..1e6 (1e7 for "a")
     python tools/bench_worst.py --max-n 1e5 --encodings o200k
+    python tools/bench_worst.py --inputs a space emoji zwj-family --sizes 1e6 1e7
     python tools/bench_worst.py --startup          # cold start, vocab load time and memory
     python tools/bench_worst.py --markdown bench-results/worst.md
 
-Every case runs in its own subprocess, for llm-cost and for tiktoken alike, so that a crash
-(tiktoken 0.14 panics on o200k and a million spaces, a pyo3 PanicException that `except
-Exception` does not catch) or a timeout is recorded instead of ending the run. Inside the
-subprocess the encoding is loaded and warmed first; only `count` (llm-cost) or
-`encode_ordinary` (tiktoken) is timed, as the median of --repeat runs, with llm-cost's piece
-cache emptied before each. The machine is shared and noisy: compare ratios measured in the same
-run, not absolute times across runs. Dev tool: needs tiktoken (`pip install '.[test]'`), runs
-offline (tiktoken reads the plugins' own verified vocab).
+Engines: `pure` (llm-cost with the native engine off, LLM_COST_NATIVE=0), `native` (llm-cost with
+llm-cost-native active, when installed), `tiktoken`, and `toktok` (toktok-rs, when installed).
+Every case runs in its own subprocess, per engine, so that a crash (tiktoken 0.14 panics on o200k
+and a million spaces, a pyo3 PanicException that `except Exception` does not catch) or a timeout
+is recorded instead of ending the run, and so that no cache carries over: inside the subprocess
+the encoding is loaded and warmed on unrelated text, then one `count` (llm-cost, toktok) or
+`encode_ordinary` (tiktoken) of the input is timed; the figure is the median over --repeat such
+processes. The machine is shared and noisy: compare ratios measured in the same run, not absolute
+times across runs. Dev tool: needs tiktoken (`pip install '.[test]'`), runs offline (tiktoken
+reads the plugins' own verified vocab).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -28,6 +32,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench import ENGINES, LABELS, check_engine, engine_env, installed_engines, toktok_encoding
 
 INPUTS = {
     "a": "a",
@@ -56,13 +62,13 @@ def make_text(kind: str, n: int) -> str:
 # -- subprocess workers ------------------------------------------------------------------------
 
 
-def worker(impl: str, encoding: str, kind: str, n: int, repeat: int) -> None:
-    """Run one case and print a JSON line: times (s), tokens, bytes."""
+def worker(engine: str, encoding: str, kind: str, n: int) -> None:
+    """Time one count of one case, after warming up on other text; print a JSON line."""
     import llm_cost_core as lc
 
     enc = lc.get_encoding(encoding)
     text = make_text(kind, n)
-    if impl == "tiktoken":
+    if engine == "tiktoken":
         from llm_cost_core.reference import tiktoken_encoding
 
         ref = tiktoken_encoding(enc)
@@ -71,38 +77,37 @@ def worker(impl: str, encoding: str, kind: str, n: int, repeat: int) -> None:
 
         def run() -> int:
             return len(ref.encode_ordinary(text))
+    elif engine == "toktok":
+        run = functools.partial(toktok_encoding(enc).count, text)
+        run.func("warm up")
     else:
         enc.count("warm up " + "x" * 70_000)  # load, and let the engine settle on a dict
-        bpe = enc.bpe
+        check_engine(enc, engine)
+        run = functools.partial(enc.count, text)
+    start = time.perf_counter()
+    tokens = run()
+    seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds, "tokens": tokens, "bytes": len(text.encode())}))
 
-        def run() -> int:
-            cache = getattr(bpe, "_cache", None)
-            if cache is not None:
-                cache.clear()
-            return enc.count(text)
 
+def run_case(engine: str, encoding: str, kind: str, n: int, repeat: int, timeout: float) -> dict:
+    """The median of `repeat` fresh processes, or the first error (crash, timeout)."""
+    cmd = [sys.executable, __file__, "--worker", engine, encoding, kind, str(n)]
     times = []
-    tokens = 0
     for _ in range(repeat):
-        start = time.perf_counter()
-        tokens = run()
-        times.append(time.perf_counter() - start)
-    print(json.dumps({"times": times, "tokens": tokens, "bytes": len(text.encode())}))
-
-
-def run_case(impl: str, encoding: str, kind: str, n: int, repeat: int, timeout: float) -> dict:
-    cmd = [sys.executable, __file__, "--worker", impl, encoding, kind, str(n), str(repeat)]
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"error": f"timeout > {timeout:.0f} s"}
-    if done.returncode != 0:
-        lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
-        last = lines[-1] if lines else f"exit code {done.returncode}"
-        return {"error": last[:160]}
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    result["median"] = statistics.median(result["times"])
-    return result
+        try:
+            done = subprocess.run(
+                cmd, capture_output=True, text=True, timeout=timeout, env=engine_env(engine)
+            )
+        except subprocess.TimeoutExpired:
+            return {"error": f"timeout > {timeout:.0f} s"}
+        if done.returncode != 0:
+            lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+            last = lines[-1] if lines else f"exit code {done.returncode}"
+            return {"error": last[:160]}
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        times.append(result["seconds"])
+    return {**result, "times": times, "median": statistics.median(times)}
 
 
 # -- worst cases -------------------------------------------------------------------------------
@@ -110,60 +115,56 @@ def run_case(impl: str, encoding: str, kind: str, n: int, repeat: int, timeout: 
 
 def bench(args: argparse.Namespace) -> list[dict]:
     rows = []
+    engines = installed_engines(args.engines)
     for encoding in args.encodings:
         for kind in args.inputs:
-            sizes = [n for n in (*SIZES, *EXTRA_SIZES.get(kind, ())) if n <= args.max_n]
-            previous: dict[str, float | None] = {"ours": None, "tiktoken": None}
+            if args.sizes:
+                sizes = [int(n) for n in args.sizes]
+            else:
+                sizes = [n for n in (*SIZES, *EXTRA_SIZES.get(kind, ())) if n <= args.max_n]
+            previous: dict[str, float | None] = dict.fromkeys(engines)
             for n in sizes:
-                row: dict = {"encoding": encoding, "input": kind, "n": n}
-                impls = ["ours"] + ([] if args.no_tiktoken else ["tiktoken"])
-                for impl in impls:
+                results = {}
+                for engine in engines:
                     repeat = args.repeat if n < 10**7 else 1
-                    result = run_case(impl, encoding, kind, n, repeat, args.timeout)
-                    row[impl] = result
-                    t = result.get("median")
-                    prev = previous[impl]
+                    result = run_case(engine, encoding, kind, n, repeat, args.timeout)
+                    t, prev = result.get("median"), previous[engine]
                     result["growth"] = t / prev if t and prev else None
-                    previous[impl] = t
-                ours, theirs = row["ours"], row.get("tiktoken", {})
-                if "tokens" in ours and "tokens" in theirs and ours["tokens"] != theirs["tokens"]:
-                    row["mismatch"] = f"{ours['tokens']} vs {theirs['tokens']}"
-                rows.append(row)
-                print(format_row(row), flush=True)
+                    previous[engine] = t
+                    results[engine] = result
+                theirs = results["tiktoken"].get("median")
+                for engine, result in results.items():
+                    row = {"encoding": encoding, "input": kind, "n": n, "engine": engine, **result}
+                    if theirs and result.get("median"):
+                        row["vs_tiktoken"] = theirs / result["median"]
+                    tokens = {r["tokens"] for r in results.values() if "tokens" in r}
+                    row["mismatch"] = len(tokens) > 1
+                    rows.append(row)
+                    print(format_row(row), flush=True)
     return rows
 
 
-def _fmt_side(result: dict | None) -> list[str]:
-    if not result:
-        return ["-", "-", "-"]
-    if "error" in result:
-        return [result["error"], "", ""]
-    t = result["median"]
-    growth = f"{result['growth']:.1f}x" if result.get("growth") else ""
-    return [f"{t:.4f}", growth, f"{result['bytes'] / t / 1e6:.2f}"]
-
-
 def table_cells(row: dict) -> list[str]:
-    ours, theirs = row["ours"], row.get("tiktoken")
-    ratio = ""
-    if ours.get("median") and theirs and theirs.get("median"):
-        ratio = f"{ours['median'] / theirs['median']:.1f}"
     size = f"1e{len(str(row['n'])) - 1}"
-    nbytes = ours.get("bytes") or len(make_text(row["input"], row["n"]).encode())
-    tokens = str(ours.get("tokens", ""))
-    cells = [row["encoding"], row["input"], size, f"{nbytes:,}", tokens]
+    nbytes = row.get("bytes") or len(make_text(row["input"], row["n"]).encode())
+    cells = [row["encoding"], row["input"], size, f"{nbytes:,}", LABELS[row["engine"]]]
+    if "error" in row:
+        return [*cells, "", row["error"], "", "", ""]
+    growth = f"{row['growth']:.1f}x" if row.get("growth") else ""
+    ratio = f"{row['vs_tiktoken']:.2f}" if "vs_tiktoken" in row else ""
     return [
         *cells,
-        *_fmt_side(ours),
-        *_fmt_side(theirs),
-        ratio + (" MISMATCH" * bool(row.get("mismatch"))),
+        str(row["tokens"]) + " MISMATCH" * row["mismatch"],
+        f"{row['median']:.4f}",
+        growth,
+        f"{nbytes / row['median'] / 1e6:.2f}",
+        ratio,
     ]
 
 
 HEADER = [
-    "encoding", "input", "N", "bytes", "tokens",
-    "ours s", "ours growth", "ours MB/s",
-    "tiktoken s", "tiktoken growth", "tiktoken MB/s", "ours/tiktoken",
+    "encoding", "input", "N", "bytes", "engine", "tokens",
+    "seconds", "growth per 10x N", "MB/s", "x tiktoken (its time / this)",
 ]  # fmt: skip
 
 
@@ -234,27 +235,33 @@ def startup(args: argparse.Namespace) -> str:
     env = dict(os.environ)
     env["TIKTOKEN_CACHE_DIR"] = str(tiktoken_cache(REPO / "bench-data" / "tiktoken-cache"))
     script = Path(sys.executable).with_name("llm-cost")
+    native = "native" in installed_engines()
     for encoding in args.encodings:
+        first = len(out)
         reference = lc.get_encoding(encoding).spec.reference
         ours_cmd = [str(script), "count", "-e", encoding, "--text", "hi"]
         tk_code = f"import tiktoken; tiktoken.get_encoding({reference!r}).encode('hi')"
-        tk_cmd = [sys.executable, "-c", tk_code]
-        subprocess.run(ours_cmd, env=env, capture_output=True, check=True)  # warm the flat cache
-        subprocess.run(tk_cmd, env=env, capture_output=True, check=True)
-        runs: dict[str, list[tuple[float, float, int]]] = {"ours": [], "tiktoken": []}
-        for _ in range(args.startup_runs):  # interleaved, so both see the same machine load
-            runs["ours"].append(child(ours_cmd, env))
-            runs["tiktoken"].append(child(tk_cmd, env))
+        configs = {"llm-cost": (ours_cmd, {**env, **engine_env("native")})}
+        if native:  # the plugin on, installed but off, and not loaded at all
+            configs["llm-cost, LLM_COST_NATIVE=0"] = (ours_cmd, {**env, **engine_env("pure")})
+            without = {**env, "LLM_COST_DISABLE_PLUGINS": "llm-cost-native"}
+            configs["llm-cost without the plugin"] = (ours_cmd, without)
+        configs["tiktoken"] = ([sys.executable, "-c", tk_code], env)
+        for cmd, cmd_env in configs.values():  # warm the flat cache
+            subprocess.run(cmd, env=cmd_env, capture_output=True, check=True)
+        runs: dict[str, list[tuple[float, float, int]]] = {name: [] for name in configs}
+        for _ in range(args.startup_runs):  # interleaved, so all see the same machine load
+            for name, (cmd, cmd_env) in configs.items():
+                runs[name].append(child(cmd, cmd_env))
         median = {k: statistics.median(t for t, _, _ in v) for k, v in runs.items()}
-        peak = {k: max(r for _, r, _ in v) for k, v in runs.items()}
-        failed = {k: sum(1 for _, _, s in v if s) for k, v in runs.items()}
-        out.append(
-            f"{encoding}: cold start `llm-cost count -e {encoding} --text hi` median "
-            f"{median['ours']:.3f} s, peak RSS {peak['ours']:.0f} MB; tiktoken "
-            f"`get_encoding({reference!r}).encode('hi')` median {median['tiktoken']:.3f} s, "
-            f"peak RSS {peak['tiktoken']:.0f} MB; ratio {median['ours'] / median['tiktoken']:.2f} "
-            f"({args.startup_runs} runs each, interleaved; failures {failed})"
-        )
+        for name in configs:
+            peak = max(r for _, r, _ in runs[name])
+            failed = sum(1 for _, _, s in runs[name] if s)
+            out.append(
+                f"{encoding}: {name}: median {median[name]:.3f} s, peak RSS {peak:.0f} MB, "
+                f"{median[name] / median['tiktoken']:.2f} of tiktoken's time "
+                f"({args.startup_runs} runs, interleaved; failures {failed})"
+            )
         for how in ("parse", "flat"):
             loads = []
             for _ in range(args.startup_runs):
@@ -267,7 +274,7 @@ def startup(args: argparse.Namespace) -> str:
             rss = statistics.median(x["rss_mb"] for x in loads)
             label = {"parse": "parse .tiktoken + decoder (before)", "flat": "open flat (after)"}
             out.append(f"  vocab load, {label[how]}: {seconds * 1000:.1f} ms, +{rss:.1f} MB RSS")
-        print("\n".join(out[-3:]), flush=True)
+        print("\n".join(out[first:]), flush=True)
     return "\n".join(out)
 
 
@@ -296,16 +303,19 @@ def machine() -> str:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        impl, encoding, kind, n, repeat = sys.argv[2:7]
-        worker(impl, encoding, kind, int(n), int(repeat))
+        engine, encoding, kind, n = sys.argv[2:6]
+        worker(engine, encoding, kind, int(n))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--encodings", nargs="+", default=["o200k", "cl100k"])
     parser.add_argument("--inputs", nargs="+", default=list(INPUTS), choices=list(INPUTS))
     parser.add_argument("--max-n", type=float, default=1e7, help="largest N (default 1e7)")
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs per case (median)")
+    parser.add_argument("--repeat", type=int, default=3, help="processes per case (median)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per case")
-    parser.add_argument("--no-tiktoken", action="store_true")
+    parser.add_argument("--sizes", nargs="+", type=float, help="these N only (e.g. 1e6 1e7)")
+    parser.add_argument(
+        "--engines", nargs="+", choices=ENGINES, help="default: every one installed"
+    )
     parser.add_argument("--startup", action="store_true", help="only cold start and vocab load")
     parser.add_argument("--startup-runs", type=int, default=11)
     parser.add_argument("--markdown", type=Path, help="also write the results here")

@@ -1,15 +1,18 @@
-"""Build, check and checksum a release of all three distributions: `tox -e release` runs this.
+"""Build, check and checksum a release of all four distributions: `tox -e release` runs this.
 
 Steps, each one stopping the release on failure:
-1. build sdist and wheel of llm-cost-core, llm-cost-o200k and llm-cost-cl100k with
-   `python -m build`, SOURCE_DATE_EPOCH set to the commit time, into dist/;
+1. build sdist and wheel of llm-cost-core, llm-cost-o200k, llm-cost-cl100k and llm-cost-native
+   with `python -m build`, SOURCE_DATE_EPOCH set to the commit time, into dist/ (the native
+   wheel is this platform's; CI builds the others with cibuildwheel, see release.yml);
 2. build them all again into a scratch folder and require byte-identical artifacts;
-3. install the three wheels (and nothing else of ours) into a fresh venv, smoke-test the command
-   (`llm-cost -e o200k --text 'hello world'` prints 2, the same for cl100k), run the test suite
-   against those installed wheels, and run the parity gate (`llm-cost parity --require
-   o200k,cl100k`): any mismatch stops the release;
-4. write a CycloneDX SBOM per distribution (the environment its wheel installs into);
-5. write dist/SHA256SUMS over artifacts and SBOMs and verify it.
+3. install the wheels but the native one (and nothing else of ours) into a fresh venv,
+   smoke-test the command (`llm-cost -e o200k --text 'hello world'` prints 2, the same for
+   cl100k), run the test suite against those installed wheels, and run the parity gate
+   (`llm-cost parity --require o200k,cl100k`): any mismatch stops the release;
+4. add the native wheel to that venv, check that its engine is the one counting, and run the
+   smoke test, the test suite (with the native plugin's own tests) and the parity gate again;
+5. write a CycloneDX SBOM per distribution (the environment its wheel installs into);
+6. write dist/SHA256SUMS over artifacts and SBOMs and verify it.
 
 Usage: python tools/release.py [--skip-tests]   (--skip-tests only for trying the build steps)
 """
@@ -17,11 +20,14 @@ Usage: python tools/release.py [--skip-tests]   (--skip-tests only for trying th
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
+import io
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import venv
 from pathlib import Path
@@ -32,8 +38,19 @@ PROJECTS = {
     "llm-cost-core": REPO,
     "llm-cost-o200k": REPO / "plugins" / "llm_cost_o200k",
     "llm-cost-cl100k": REPO / "plugins" / "llm_cost_cl100k",
+    "llm-cost-native": REPO / "plugins" / "llm_cost_native",
 }
+NATIVE = "llm-cost-native"
+CLAMPED = {NATIVE}
+"""Built with setuptools, whose sdists stamp files with the build or checkout time, not
+SOURCE_DATE_EPOCH: their times are set to it afterwards."""
 SMOKE = {"o200k": "2", "cl100k": "2"}  # `--text 'hello world'` with each encoding
+TESTS = ["tests", "plugins/llm_cost_o200k/tests", "plugins/llm_cost_cl100k/tests"]
+NATIVE_TESTS = "plugins/llm_cost_native/tests"
+ACTIVE = (
+    "import llm_cost_core as lc; "
+    "print(*{type(lc.get_encoding(n).bpe).__module__ for n in ('o200k', 'cl100k')})"
+)
 
 
 def step(message: str) -> None:
@@ -60,10 +77,40 @@ def source_date_epoch() -> str:
 
 def build_all(outdir: Path, epoch: str) -> list[Path]:
     outdir.mkdir(parents=True, exist_ok=True)
-    for folder in PROJECTS.values():
+    for name, folder in PROJECTS.items():
         run(sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", outdir, folder,
             env={"SOURCE_DATE_EPOCH": epoch})  # fmt: skip
+        if name in CLAMPED:
+            clamp_sdist(outdir / f"{name.replace('-', '_')}-{version(folder)}.tar.gz", int(epoch))
     return sorted(p for p in outdir.iterdir() if p.suffix in (".whl", ".gz"))
+
+
+def version(folder: Path) -> str:
+    import tomllib
+
+    return tomllib.loads((folder / "pyproject.toml").read_text())["project"]["version"]
+
+
+def _read(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes | None:
+    handle = archive.extractfile(member) if member.isfile() else None
+    return handle.read() if handle is not None else None
+
+
+def clamp_sdist(path: Path, epoch: int) -> None:
+    """Rewrite an sdist with every time `epoch` (as hatchling writes ours), owners anonymous,
+    members in order and a gzip header without a time: the same files, the same bytes on every
+    build of the commit, wherever it is checked out."""
+    with tarfile.open(path) as old:
+        members = [(m, _read(old, m)) for m in old]
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as new:
+        for member, data in sorted(members, key=lambda item: item[0].name):
+            member.mtime = epoch
+            member.pax_headers = {}  # setuptools writes the build's exact times there too
+            member.uid = member.gid = 0
+            member.uname = member.gname = ""
+            new.addfile(member, io.BytesIO(data) if data is not None else None)
+    path.write_bytes(gzip.compress(buffer.getvalue(), mtime=0))
 
 
 def sha256(path: Path) -> str:
@@ -73,6 +120,27 @@ def sha256(path: Path) -> str:
 def make_venv(where: Path) -> Path:
     venv.create(where, with_pip=True, clear=True)
     return where / "bin" / "python"
+
+
+def check(python: Path, label: str, engine: str, skip_tests: bool, tests: list[str]) -> None:
+    """Smoke test, the test suite and the parity gate in a venv, whose engine must be `engine`."""
+    cli = python.with_name("llm-cost")
+    active = run(python, "-c", ACTIVE).split()
+    if active != [engine]:
+        raise SystemExit(f"release stopped: {label}: the engine is {active}, not {engine}")
+    for encoding, expected in SMOKE.items():
+        got = run(cli, "-e", encoding, "--text", "hello world").strip()
+        if got != expected:
+            raise SystemExit(f"release stopped: {encoding} counted {got!r}, not {expected}")
+        print(f"  {label}: llm-cost -e {encoding} --text 'hello world' -> {got}")
+    if skip_tests:
+        return
+    step(f"{label}: test suite against the installed wheels")
+    run(python, "-m", "pip", "install", "--quiet", "pytest", "hypothesis", "tiktoken==0.14.0")
+    print(run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests,
+              env={"LLM_COST_REQUIRE_TIKTOKEN": "1"}).splitlines()[-1])  # fmt: skip
+    step(f"{label}: parity gate")
+    print(run(cli, "parity", "--require", "o200k,cl100k"))
 
 
 def main() -> int:
@@ -100,33 +168,16 @@ def main() -> int:
     print(f"  {len(artifacts)} artifacts byte-identical")
 
     wheels = [p for p in artifacts if p.suffix == ".whl"]
+    native = [w for w in wheels if w.name.startswith(NATIVE.replace("-", "_") + "-")]
     with tempfile.TemporaryDirectory() as scratch:
         python = make_venv(Path(scratch) / "venv")
-        cli = python.with_name("llm-cost")
-        step("install the wheels into a fresh venv and smoke-test")
-        run(python, "-m", "pip", "install", "--quiet", *wheels)
-        for encoding, expected in SMOKE.items():
-            got = run(cli, "-e", encoding, "--text", "hello world").strip()
-            if got != expected:
-                raise SystemExit(f"release stopped: {encoding} counted {got!r}, not {expected}")
-            print(f"  llm-cost -e {encoding} --text 'hello world' -> {got}")
-        if not args.skip_tests:
-            step("test suite against the installed wheels")
-            run(
-                python,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "pytest",
-                "hypothesis",
-                "tiktoken==0.14.0",
-            )
-            print(run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests",
-                      "plugins/llm_cost_o200k/tests", "plugins/llm_cost_cl100k/tests",
-                      env={"LLM_COST_REQUIRE_TIKTOKEN": "1"}).splitlines()[-1])  # fmt: skip
-            step("parity gate")
-            print(run(cli, "parity", "--require", "o200k,cl100k"))
+        step("install the wheels but the native one into a fresh venv and smoke-test")
+        run(python, "-m", "pip", "install", "--quiet", *(w for w in wheels if w not in native))
+        check(python, "pure Python", "llm_cost_core.bpe", args.skip_tests, TESTS)
+        step("add the native wheel and smoke-test again")
+        run(python, "-m", "pip", "install", "--quiet", *native)
+        tests = [*TESTS, *([NATIVE_TESTS] if (REPO / NATIVE_TESTS).is_dir() else [])]
+        check(python, "native", "llm_cost_native._native", args.skip_tests, tests)
 
     step("SBOM per distribution (CycloneDX)")
     sboms = []

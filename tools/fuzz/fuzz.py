@@ -13,7 +13,9 @@ import atheris
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-with atheris.instrument_imports(include=["llm_cost_core", "llm_cost_o200k", "llm_cost_cl100k"]):
+with atheris.instrument_imports(
+    include=["llm_cost_core", "llm_cost_o200k", "llm_cost_cl100k", "llm_cost_native"]
+):
     import targets
 
     # Plugins and lazily imported modules load here, inside the instrumented block; this also

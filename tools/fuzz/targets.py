@@ -1,7 +1,10 @@
 """Fuzz targets: each takes the raw bytes libFuzzer (atheris) made and raises on any bug.
 
-Every installed encoding is checked; an encoding whose spec names a tiktoken reference is
-compared with it id for id. Kept free of atheris so the same functions replay findings in tests.
+Every installed encoding is checked with every engine: as installed (the native engine when
+llm-cost-native is active) and, beside a native one, the same encoding in pure Python, from a
+registry that leaves llm-cost-native out. An encoding whose spec names a tiktoken reference is
+compared with it id for id, and the native engine with pure Python on every input. Kept free of
+atheris so the same functions replay findings in tests.
 """
 
 from __future__ import annotations
@@ -9,37 +12,78 @@ from __future__ import annotations
 import functools
 import io
 import json
+from importlib.metadata import entry_points
 
 import llm_cost_core as lc
-from llm_cost_core import inputs, pipe, segments
+from llm_cost_core import hookspecs, inputs, pipe, segments
 from llm_cost_core.chat import count_messages
+from llm_cost_core.plugins import Registry, canonical
 from llm_cost_core.scanner import regex_scanner
+
+NATIVE = "llm-cost-native"
+
+
+def is_native(enc: lc.Encoding) -> bool:
+    """Whether llm-cost-native's engine counts for `enc`."""
+    return type(enc.bpe).__module__.partition(".")[0] == "llm_cost_native"
+
+
+@functools.cache
+def twins() -> list[tuple[lc.Encoding, lc.Encoding]]:
+    """(native Encoding, the same encoding in pure Python) for every installed encoding the
+    native engine counts; empty without llm-cost-native (or with LLM_COST_NATIVE=0)."""
+    native = [enc for enc in map(lc.get_encoding, lc.list_encodings()) if is_native(enc)]
+    if not native:
+        return []
+    found = entry_points(group=hookspecs.PROJECT)
+    pure = Registry(ep for ep in found if not (ep.dist and canonical(ep.dist.name) == NATIVE))
+    return [(enc, pure.get_encoding(enc.name)) for enc in native]
 
 
 @functools.cache
 def encodings() -> list[tuple[lc.Encoding, object]]:
-    """(our Encoding, tiktoken's Encoding or None) for every installed encoding."""
+    """(our Encoding, tiktoken's Encoding or None) for every installed encoding, as installed,
+    then the pure-Python twins of the native ones."""
+    ours = [*map(lc.get_encoding, lc.list_encodings()), *(pure for _, pure in twins())]
     try:
         from llm_cost_core.reference import tiktoken_encoding
     except ImportError:
-        return [(lc.get_encoding(name), None) for name in lc.list_encodings()]
-    return [(enc, tiktoken_encoding(enc)) for enc in map(lc.get_encoding, lc.list_encodings())]
+        return [(enc, None) for enc in ours]
+    return [(enc, tiktoken_encoding(enc)) for enc in ours]
+
+
+def _label(enc: lc.Encoding) -> str:
+    return f"{enc.name} ({'native' if is_native(enc) else 'pure Python'})"
 
 
 def check_text(text: str) -> None:
-    """Parity, count == len(ids), determinism, round trip and special-token handling."""
+    """Parity, count == len(ids), determinism, round trip and special-token handling, for every
+    engine; the batch methods; native == pure Python."""
     for enc, ref in encodings():
         ids = enc.encode_ordinary(text)
         assert enc.count(text) == len(ids), "count differs from len(encode_ordinary)"
         assert enc.encode_ordinary(text) == ids, "not deterministic"
+        assert enc.count_batch([text, "", text], 2) == [len(ids), 0, len(ids)], (
+            f"{_label(enc)}: count_batch differs from count"
+        )
+        assert enc.encode_ordinary_batch([text, text[::-1]], 2)[0] == ids, (
+            f"{_label(enc)}: encode_ordinary_batch differs from encode_ordinary"
+        )
         if ref is not None:
-            assert ids == ref.encode_ordinary(text), f"{enc.name}: ids differ from tiktoken"
+            assert ids == ref.encode_ordinary(text), f"{_label(enc)}: ids differ from tiktoken"
             assert enc.encode(text, allowed_special="all") == ref.encode(
                 text, allowed_special="all"
             ), f"{enc.name}: encode(allowed_special='all') differs from tiktoken"
             _same_outcome(lambda e: e.encode(text), enc, ref)
         if _is_valid(text):
             assert enc.decode(ids) == text, "decode(encode_ordinary(t)) != t"
+    for native, pure in twins():
+        assert native.encode_ordinary(text) == pure.encode_ordinary(text), (
+            f"{native.name}: native ids differ from pure Python"
+        )
+        assert native.count(text) == pure.count(text), (
+            f"{native.name}: native count differs from pure Python"
+        )
 
 
 def _same_outcome(call, enc, ref) -> None:
