@@ -7,6 +7,7 @@ Errors are one line on stderr, `llm-cost: error: ...`, with exit code 1 (runtime
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sys
@@ -19,8 +20,9 @@ import click
 
 from . import __version__
 from ._env import flag as _flag
+from .commands import tokens
 from .errors import InputError, LLMCostError, UnknownEncodingError, UnknownModelError
-from .inputs import STDIN, TextStream, decode_utf8
+from .inputs import STDIN, TextStream, decode_utf8, warn_replaced
 
 if TYPE_CHECKING:
     from .encoding import Encoding
@@ -146,16 +148,6 @@ def resolve_encoding(
         raise click.UsageError(str(exc)) from None
 
 
-def _warn_replaced(label: str, replaced: int) -> None:
-    if replaced:
-        warnings.warn(
-            f"{label}: {replaced} invalid UTF-8 byte{'s' if replaced != 1 else ''} "
-            "replaced with U+FFFD; counted as replaced",
-            UnicodeWarning,
-            stacklevel=2,
-        )
-
-
 @cli.command()
 @encoding_options
 @click.option("--text", "texts", multiple=True, metavar="TEXT", help="Count this text instead.")
@@ -168,6 +160,7 @@ def _warn_replaced(label: str, replaced: int) -> None:
     "(env LLM_COST_PRICES).",
 )
 @workers_option("Count each input with N processes (0: one per CPU), in parts of about 4 MB.")
+@tokens.token_options
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
 def count(
     encoding: str | None,
@@ -176,24 +169,37 @@ def count(
     as_json: bool,
     prices_file: str | None,
     workers: int,
+    mode: str | None,
+    truncate: int | None,
+    allow_special: bool,
     files: tuple[str, ...],
 ) -> None:
     """Count the tokens of FILEs (stdin when none, or -), or of --text.
 
     One input prints one integer; several print a table with a total, like `wc`.
-    Special-token text such as <|endoftext|> is counted as ordinary text.
+    Special-token text such as <|endoftext|> is counted as ordinary text (see --allow-special).
+    --ids, --tokens, --decode and --truncate show the tokens of one input instead.
     """
     if texts and files:
         raise click.UsageError("give FILEs or --text, not both")
+    mode = tokens.check(mode, truncate, allow_special, as_json)
+    if allow_special and workers > 1:
+        raise click.UsageError("--allow-special counts in one process; leave out --workers")
     enc = resolve_encoding(encoding, model, prices_file)
+    if mode is not None:
+        tokens.run(enc, mode, texts, files, truncate, allow_special, as_json)
+        return
+    counter = enc.count
+    if allow_special:
+        counter = functools.partial(tokens.count_special, enc)
     labels = [f"--text {i + 1}" for i in range(len(texts))] or list(files) or [STDIN]
     rows: list[dict[str, Any]] = []
     if texts:
         for label, text in zip(labels, map(_checked_text, texts), strict=True):
-            rows.append({"input": label, "tokens": enc.count(text)})
+            rows.append({"input": label, "tokens": counter(text)})
     else:
-        for label, tokens in _count_files(enc, labels, len(labels) == 1, workers):
-            rows.append({"input": "<stdin>" if label == STDIN else label, "tokens": tokens})
+        for label, n in _count_files(enc, labels, len(labels) == 1, workers, allow_special):
+            rows.append({"input": "<stdin>" if label == STDIN else label, "tokens": n})
     total = sum(row["tokens"] for row in rows)
     if as_json:
         out: dict[str, Any] = {"encoding": enc.name, "tokens": total}
@@ -215,33 +221,35 @@ def _checked_text(text: str) -> str:
     """--text as given; bytes the shell passed that are not UTF-8 are replaced, with a warning."""
     data = text.encode("utf-8", "surrogateescape")
     checked, replaced = decode_utf8(data)
-    _warn_replaced("--text", replaced)
+    warn_replaced("--text", replaced)
     return checked
 
 
 def _count_files(
-    enc: Encoding, paths: list[str], single: bool, workers: int
+    enc: Encoding, paths: list[str], single: bool, workers: int, allow_special: bool = False
 ) -> Iterator[tuple[str, int]]:
     """Each file's tokens, read a block at a time (see `Encoding.count_stream`), with `workers`
     processes when more than one; an unreadable one among several is reported and skipped (the
     exit code then says so), a single one is the error."""
     with contextlib.ExitStack() as stack:
         count_stream = enc.count_stream
-        if workers > 1:
+        if allow_special:
+            count_stream = functools.partial(tokens.count_special_stream, enc)
+        elif workers > 1:
             from .processes import CountPool
 
             count_stream = stack.enter_context(CountPool(enc, workers)).count
         for path in paths:
             try:
                 with TextStream(path) as stream:
-                    tokens = count_stream(stream)
+                    n = count_stream(stream)
             except InputError as exc:  # a vocab that cannot load is the command's error
                 if single:
                     raise click.ClickException(str(exc)) from None
                 _error(str(exc))
                 continue
-            _warn_replaced(stream.label, stream.replaced_bytes)
-            yield path, tokens
+            warn_replaced(stream.label, stream.replaced_bytes)
+            yield path, n
 
 
 @cli.command()

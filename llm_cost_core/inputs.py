@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from collections.abc import Iterator
 from types import TracebackType
 from typing import BinaryIO
@@ -29,6 +30,17 @@ def decode_utf8(data: bytes | memoryview) -> tuple[str, int]:
         text = raw.decode("utf-8", "replace")
     added = text.count("\ufffd") - raw.count(b"\xef\xbf\xbd")
     return text, len(raw) - len(text.encode("utf-8")) + 3 * added
+
+
+def warn_replaced(label: str, replaced: int) -> None:
+    """Say that `replaced` invalid bytes of input `label` were replaced (nothing when none)."""
+    if replaced:
+        warnings.warn(
+            f"{label}: {replaced} invalid UTF-8 byte{'s' if replaced != 1 else ''} "
+            "replaced with U+FFFD; counted as replaced",
+            UnicodeWarning,
+            stacklevel=2,
+        )
 
 
 class TextStream:
@@ -79,6 +91,16 @@ class TextStream:
             yield self._decode(data[:end])
         if pending:
             yield self._decode(pending)
+
+    def read_bytes(self) -> bytes:
+        """The whole input, not decoded: for input that is not text to count (token ids)."""
+        try:
+            data = self._handle.read()
+        except OSError as exc:
+            where = "standard input" if not self._owned else self.label
+            raise InputError(f"cannot read {where}: {exc.strerror or exc}") from None
+        self.size = len(data)
+        return data
 
     def _decode(self, data: bytes) -> str:
         text, replaced = decode_utf8(data)
