@@ -10,6 +10,7 @@ import contextlib
 import functools
 import json
 import os
+import re
 import sys
 import traceback
 import warnings
@@ -20,11 +21,13 @@ import click
 
 from . import __version__
 from ._env import flag as _flag
-from .commands import tokens
+from .commands import _complete, tokens
 from .errors import InputError, LLMCostError, UnknownEncodingError, UnknownModelError
 from .inputs import STDIN, TextStream, decode_utf8, warn_replaced
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from .encoding import Encoding
 
 DEFAULT_ENCODING = "o200k"
@@ -34,19 +37,73 @@ EXIT_RUNTIME, EXIT_USAGE, EXIT_QUOTA = 1, 2, 3
 class DefaultGroup(click.Group):
     """A group that runs `count` when the first argument is not a subcommand.
 
-    So `llm-cost FILE`, `llm-cost -e cl100k < f` and `llm-cost count FILE` all count.
+    So `llm-cost FILE`, `llm-cost -e cl100k < f` and `llm-cost count FILE` all count. Its help
+    shows count's options too, and completion offers count's options and files with the commands.
     """
 
     default_command = "count"
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         first = args[0] if args else None
+        if ctx.resilient_parsing and first is None:  # completing the first word
+            return super().parse_args(ctx, args)
         if first not in self.commands and first not in (*ctx.help_option_names, "--version"):
+            if first is not None and not ctx.resilient_parsing:
+                self._check_not_misspelt(first)
             args.insert(0, self.default_command)
         return super().parse_args(ctx, args)
 
+    def _check_not_misspelt(self, word: str) -> None:
+        """A usage error for a word that looks like a misspelt command and names no file."""
+        from .plugins import did_you_mean
+
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", word) or os.path.lexists(word):
+            return
+        close = did_you_mean(word.lower(), self.commands, similar=0.7)
+        if close:
+            raise click.UsageError(f"{word!r} is neither a command nor a file; {close}")
+
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(ctx.command_path, "[-e ENC | -m MODEL] [FILE]...  |  COMMAND ...")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The group's options, the default command's, then the commands."""
+        click.Command.format_options(self, ctx, formatter)
+        default = self.commands[self.default_command]
+        rows = [
+            record
+            for param in default.get_params(ctx)
+            if isinstance(param, click.Option) and "--help" not in param.opts
+            if (record := param.get_help_record(ctx)) is not None
+        ]
+        with formatter.section(f"Options of {self.default_command} (the default command)"):
+            formatter.write_dl(rows)
+        self.format_commands(ctx, formatter)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command with its first sentence whole (click would cut it at the width)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=sys.maxsize)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """The commands and, as `llm-cost FILE` counts, files and count's options."""
+        from click.shell_completion import CompletionItem
+
+        default = self.commands[self.default_command]
+        with default.make_context(
+            self.default_command, [], parent=ctx, resilient_parsing=True
+        ) as sub:
+            options = default.shell_complete(sub, incomplete)
+        files = [] if incomplete.startswith("-") else [CompletionItem(incomplete, type="file")]
+        own = super().shell_complete(ctx, incomplete)
+        seen = {item.value for item in own}
+        return [*files, *own, *(item for item in options if item.value not in seen)]
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -103,12 +160,14 @@ def encoding_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "-m",
         "--model",
         metavar="MODEL",
+        shell_complete=_complete.models,
         help="Count with the encoding this model uses (gpt-4o, gpt-4, ...).",
     )(func)
     return click.option(
         "-e",
         "--encoding",
         metavar="ENC",
+        shell_complete=_complete.encodings,
         help=f"Encoding name or alias (default: {DEFAULT_ENCODING}, or the only one installed; "
         "env LLM_COST_ENCODING). See `llm-cost encodings`.",
     )(func)
@@ -258,7 +317,8 @@ def encodings(as_json: bool) -> None:
     """List the installed encodings: name, aliases, plugin and vocab size."""
     from .plugins import registry
 
-    entries = registry().registered()
+    reg = registry()
+    entries = reg.registered()
     if as_json:
         rows = [
             {
@@ -275,7 +335,7 @@ def encodings(as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
     if not entries:
-        raise click.ClickException("no encoding plugin is installed; pip install llm-cost-o200k")
+        raise click.ClickException(reg.no_encoding_message())
     print_table(
         ("ENCODING", "ALIASES", "PLUGIN", "N_VOCAB"),
         [
@@ -339,6 +399,8 @@ def _run(argv: list[str] | None) -> int:
         return EXIT_RUNTIME
     try:
         _add_plugin_commands()
+        if instruction := os.environ.get(_complete.COMPLETE_ENV):
+            return _complete.run(cli, instruction)
         args = sys.argv[1:] if argv is None else list(argv)
         with cli.make_context("llm-cost", args) as ctx:
             result = cli.invoke(ctx)
