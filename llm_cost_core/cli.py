@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import __version__
+from . import __version__, progress
 from ._env import flag as _flag
 from .commands import _complete, tokens
 from .errors import InputError, LLMCostError, UnknownEncodingError, UnknownModelError
 from .inputs import STDIN, TextStream, decode_utf8, warn_replaced
+from .progress import Progress
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
@@ -220,6 +221,7 @@ def resolve_encoding(
 )
 @workers_option("Count each input with N processes (0: one per CPU), in parts of about 4 MB.")
 @tokens.token_options
+@progress.quiet_option
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
 def count(
     encoding: str | None,
@@ -231,6 +233,7 @@ def count(
     mode: str | None,
     truncate: int | None,
     allow_special: bool,
+    quiet: bool,
     files: tuple[str, ...],
 ) -> None:
     """Count the tokens of FILEs (stdin when none, or -), or of --text.
@@ -257,7 +260,9 @@ def count(
         for label, text in zip(labels, map(_checked_text, texts), strict=True):
             rows.append({"input": label, "tokens": counter(text)})
     else:
-        for label, n in _count_files(enc, labels, len(labels) == 1, workers, allow_special):
+        show_progress = progress.wanted(quiet)
+        single = len(labels) == 1
+        for label, n in _count_files(enc, labels, single, workers, allow_special, show_progress):
             rows.append({"input": "<stdin>" if label == STDIN else label, "tokens": n})
     total = sum(row["tokens"] for row in rows)
     if as_json:
@@ -285,11 +290,17 @@ def _checked_text(text: str) -> str:
 
 
 def _count_files(
-    enc: Encoding, paths: list[str], single: bool, workers: int, allow_special: bool = False
+    enc: Encoding,
+    paths: list[str],
+    single: bool,
+    workers: int,
+    allow_special: bool = False,
+    show_progress: bool = False,
 ) -> Iterator[tuple[str, int]]:
     """Each file's tokens, read a block at a time (see `Encoding.count_stream`), with `workers`
     processes when more than one; an unreadable one among several is reported and skipped (the
-    exit code then says so), a single one is the error."""
+    exit code then says so), a single one is the error. With `show_progress`, a big one shows
+    its progress on stderr."""
     with contextlib.ExitStack() as stack:
         count_stream = enc.count_stream
         if allow_special:
@@ -300,8 +311,11 @@ def _count_files(
             count_stream = stack.enter_context(CountPool(enc, workers)).count
         for path in paths:
             try:
-                with TextStream(path) as stream:
-                    n = count_stream(stream)
+                with (
+                    TextStream(path) as stream,
+                    Progress(stream.label, stream.expected_size, show_progress) as progress,
+                ):
+                    n = count_stream(progress.track(stream))
             except InputError as exc:  # a vocab that cannot load is the command's error
                 if single:
                     raise click.ClickException(str(exc)) from None

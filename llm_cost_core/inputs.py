@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import warnings
 from collections.abc import Iterator
@@ -55,6 +56,7 @@ class TextStream:
         if path == STDIN:
             self._handle = stdin if stdin is not None else sys.stdin.buffer
             self._owned = False
+            self.expected_size = _regular_size(self._handle)
             return
         if os.path.isdir(path):
             raise InputError(f"{path}: is a directory; name the files in it (e.g. {path}/*.txt)")
@@ -63,6 +65,8 @@ class TextStream:
         except OSError as exc:
             raise InputError(f"{path}: {exc.strerror or exc}") from None
         self._owned = True
+        self.expected_size = _regular_size(self._handle)
+        """The size of a regular file (stdin redirected from one too), None for a pipe."""
 
     def __enter__(self) -> TextStream:
         return self
@@ -106,6 +110,14 @@ class TextStream:
         text, replaced = decode_utf8(data)
         self.replaced_bytes += replaced
         return text
+
+
+def _regular_size(handle: BinaryIO) -> int | None:
+    try:
+        status = os.fstat(handle.fileno())
+    except (OSError, ValueError, AttributeError):  # no descriptor (a test's stdin)
+        return None
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
 
 
 def _decodable_end(data: bytes) -> int:
