@@ -79,9 +79,11 @@ class Progress:
         speed = f"{_size(rate)}/s"
         if not self.total:
             return f"{self.label}: {_size(done)}, {speed}"
-        left = "" if rate <= 0 else f", {_duration(max(self.total - done, 0) / rate)} left"
+        left = _duration(max(self.total - done, 0) / rate) if rate > 0 else "?"
+
         percent = min(100 * done // self.total, 100)
-        return f"{self.label}: {_size(done)} of {_size(self.total)} ({percent}%), {speed}{left}"
+        amount = f"{_size(done)} of {_size(self.total)} ({percent}%)"
+        return f"{self.label}: {amount}, {speed}, {left} left"
 
     def track(self, stream: TextStream) -> Iterator[str]:
         """The blocks of `stream`, with the line redrawn after each."""
