@@ -7,8 +7,10 @@ Errors are one line on stderr, `llm-cost: error: ...`, with exit code 1 (runtime
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
+import re
 import sys
 import traceback
 import warnings
@@ -17,13 +19,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import __version__
+from . import __version__, progress
 from ._env import flag as _flag
 from ._text import printable
+from .commands import _complete, tokens
 from .errors import InputError, LLMCostError, UnknownEncodingError, UnknownModelError
-from .inputs import STDIN, TextStream, decode_utf8
+from .inputs import STDIN, TextStream, decode_utf8, warn_replaced
+from .progress import Progress
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from .encoding import Encoding
 
 DEFAULT_ENCODING = "o200k"
@@ -33,19 +39,73 @@ EXIT_RUNTIME, EXIT_USAGE, EXIT_QUOTA = 1, 2, 3
 class DefaultGroup(click.Group):
     """A group that runs `count` when the first argument is not a subcommand.
 
-    So `llm-cost FILE`, `llm-cost -e cl100k < f` and `llm-cost count FILE` all count.
+    So `llm-cost FILE`, `llm-cost -e cl100k < f` and `llm-cost count FILE` all count. Its help
+    shows count's options too, and completion offers count's options and files with the commands.
     """
 
     default_command = "count"
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         first = args[0] if args else None
+        if ctx.resilient_parsing and first is None:  # completing the first word
+            return super().parse_args(ctx, args)
         if first not in self.commands and first not in (*ctx.help_option_names, "--version"):
+            if first is not None and not ctx.resilient_parsing:
+                self._check_not_misspelt(first)
             args.insert(0, self.default_command)
         return super().parse_args(ctx, args)
 
+    def _check_not_misspelt(self, word: str) -> None:
+        """A usage error for a word that looks like a misspelt command and names no file."""
+        from .plugins import did_you_mean
+
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", word) or os.path.lexists(word):
+            return
+        close = did_you_mean(word.lower(), self.commands, similar=0.7)
+        if close:
+            raise click.UsageError(f"{word!r} is neither a command nor a file; {close}")
+
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(ctx.command_path, "[-e ENC | -m MODEL] [FILE]...  |  COMMAND ...")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The group's options, the default command's, then the commands."""
+        click.Command.format_options(self, ctx, formatter)
+        default = self.commands[self.default_command]
+        rows = [
+            record
+            for param in default.get_params(ctx)
+            if isinstance(param, click.Option) and "--help" not in param.opts
+            if (record := param.get_help_record(ctx)) is not None
+        ]
+        with formatter.section(f"Options of {self.default_command} (the default command)"):
+            formatter.write_dl(rows)
+        self.format_commands(ctx, formatter)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command with its first sentence whole (click would cut it at the width)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=sys.maxsize)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """The commands and, as `llm-cost FILE` counts, files and count's options."""
+        from click.shell_completion import CompletionItem
+
+        default = self.commands[self.default_command]
+        with default.make_context(
+            self.default_command, [], parent=ctx, resilient_parsing=True
+        ) as sub:
+            options = default.shell_complete(sub, incomplete)
+        files = [] if incomplete.startswith("-") else [CompletionItem(incomplete, type="file")]
+        own = super().shell_complete(ctx, incomplete)
+        seen = {item.value for item in own}
+        return [*files, *own, *(item for item in options if item.value not in seen)]
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -59,7 +119,8 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     for name, info in sorted(reg.plugins.items()):
         if info.distribution != "llm-cost-core":
             engines = "; ".join(f"{enc}: {note}" for enc, note in notes.get(name, []))
-            click.echo(printable(f"  {info.label} (plugin {name}){': ' + engines if engines else ''}"))
+            line = f"  {info.label} (plugin {name}){': ' + engines if engines else ''}"
+            click.echo(printable(line))
     for info in reg.failures:
         click.echo(printable(f"  {info.label} (plugin {info.name}, {info.error})"))
     ctx.exit(0)
@@ -104,12 +165,14 @@ def encoding_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "-m",
         "--model",
         metavar="MODEL",
+        shell_complete=_complete.models,
         help="Count with the encoding this model uses (gpt-4o, gpt-4, ...).",
     )(func)
     return click.option(
         "-e",
         "--encoding",
         metavar="ENC",
+        shell_complete=_complete.encodings,
         help=f"Encoding name or alias (default: {DEFAULT_ENCODING}, or the only one installed; "
         "env LLM_COST_ENCODING). See `llm-cost encodings`.",
     )(func)
@@ -149,16 +212,6 @@ def resolve_encoding(
         raise click.UsageError(str(exc)) from None
 
 
-def _warn_replaced(label: str, replaced: int) -> None:
-    if replaced:
-        warnings.warn(
-            f"{label}: {replaced} invalid UTF-8 byte{'s' if replaced != 1 else ''} "
-            "replaced with U+FFFD; counted as replaced",
-            UnicodeWarning,
-            stacklevel=2,
-        )
-
-
 @cli.command()
 @encoding_options
 @click.option("--text", "texts", multiple=True, metavar="TEXT", help="Count this text instead.")
@@ -171,6 +224,8 @@ def _warn_replaced(label: str, replaced: int) -> None:
     "(env LLM_COST_PRICES).",
 )
 @workers_option("Count each input with N processes (0: one per CPU), in parts of about 4 MB.")
+@tokens.token_options
+@progress.quiet_option
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
 def count(
     encoding: str | None,
@@ -179,24 +234,40 @@ def count(
     as_json: bool,
     prices_file: str | None,
     workers: int,
+    mode: str | None,
+    truncate: int | None,
+    allow_special: bool,
+    quiet: bool,
     files: tuple[str, ...],
 ) -> None:
     """Count the tokens of FILEs (stdin when none, or -), or of --text.
 
     One input prints one integer; several print a table with a total, like `wc`.
-    Special-token text such as <|endoftext|> is counted as ordinary text.
+    Special-token text such as <|endoftext|> is counted as ordinary text (see --allow-special).
+    --ids, --tokens, --decode and --truncate show the tokens of one input instead.
     """
     if texts and files:
         raise click.UsageError("give FILEs or --text, not both")
+    mode = tokens.check(mode, truncate, allow_special, as_json)
+    if allow_special and workers > 1:
+        raise click.UsageError("--allow-special counts in one process; leave out --workers")
     enc = resolve_encoding(encoding, model, prices_file)
+    if mode is not None:
+        tokens.run(enc, mode, texts, files, truncate, allow_special, as_json)
+        return
+    counter = enc.count
+    if allow_special:
+        counter = functools.partial(tokens.count_special, enc)
     labels = [f"--text {i + 1}" for i in range(len(texts))] or list(files) or [STDIN]
     rows: list[dict[str, Any]] = []
     if texts:
         for label, text in zip(labels, map(_checked_text, texts), strict=True):
-            rows.append({"input": label, "tokens": enc.count(text)})
+            rows.append({"input": label, "tokens": counter(text)})
     else:
-        for label, tokens in _count_files(enc, labels, len(labels) == 1, workers):
-            rows.append({"input": "<stdin>" if label == STDIN else label, "tokens": tokens})
+        show_progress = progress.wanted(quiet)
+        single = len(labels) == 1
+        for label, n in _count_files(enc, labels, single, workers, allow_special, show_progress):
+            rows.append({"input": "<stdin>" if label == STDIN else label, "tokens": n})
     total = sum(row["tokens"] for row in rows)
     if as_json:
         out: dict[str, Any] = {"encoding": enc.name, "tokens": total}
@@ -218,33 +289,44 @@ def _checked_text(text: str) -> str:
     """--text as given; bytes the shell passed that are not UTF-8 are replaced, with a warning."""
     data = text.encode("utf-8", "surrogateescape")
     checked, replaced = decode_utf8(data)
-    _warn_replaced("--text", replaced)
+    warn_replaced("--text", replaced)
     return checked
 
 
 def _count_files(
-    enc: Encoding, paths: list[str], single: bool, workers: int
+    enc: Encoding,
+    paths: list[str],
+    single: bool,
+    workers: int,
+    allow_special: bool = False,
+    show_progress: bool = False,
 ) -> Iterator[tuple[str, int]]:
     """Each file's tokens, read a block at a time (see `Encoding.count_stream`), with `workers`
     processes when more than one; an unreadable one among several is reported and skipped (the
-    exit code then says so), a single one is the error."""
+    exit code then says so), a single one is the error. With `show_progress`, a big one shows
+    its progress on stderr."""
     with contextlib.ExitStack() as stack:
         count_stream = enc.count_stream
-        if workers > 1:
+        if allow_special:
+            count_stream = functools.partial(tokens.count_special_stream, enc)
+        elif workers > 1:
             from .processes import CountPool
 
             count_stream = stack.enter_context(CountPool(enc, workers)).count
         for path in paths:
             try:
-                with TextStream(path) as stream:
-                    tokens = count_stream(stream)
+                with (
+                    TextStream(path) as stream,
+                    Progress(stream.label, stream.expected_size, show_progress) as progress,
+                ):
+                    n = count_stream(progress.track(stream))
             except InputError as exc:  # a vocab that cannot load is the command's error
                 if single:
                     raise click.ClickException(str(exc)) from None
                 _error(str(exc))
                 continue
-            _warn_replaced(stream.label, stream.replaced_bytes)
-            yield path, tokens
+            warn_replaced(stream.label, stream.replaced_bytes)
+            yield path, n
 
 
 @cli.command()
@@ -253,7 +335,8 @@ def encodings(as_json: bool) -> None:
     """List the installed encodings: name, aliases, plugin and vocab size."""
     from .plugins import registry
 
-    entries = registry().registered()
+    reg = registry()
+    entries = reg.registered()
     if as_json:
         rows = [
             {
@@ -270,7 +353,7 @@ def encodings(as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
     if not entries:
-        raise click.ClickException("no encoding plugin is installed; pip install llm-cost-o200k")
+        raise click.ClickException(reg.no_encoding_message())
     print_table(
         ("ENCODING", "ALIASES", "PLUGIN", "N_VOCAB"),
         [
@@ -336,6 +419,8 @@ def _run(argv: list[str] | None) -> int:
         return EXIT_RUNTIME
     try:
         _add_plugin_commands()
+        if instruction := os.environ.get(_complete.COMPLETE_ENV):
+            return _complete.run(cli, instruction)
         args = sys.argv[1:] if argv is None else list(argv)
         with cli.make_context("llm-cost", args) as ctx:
             result = cli.invoke(ctx)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
+import warnings
 from collections.abc import Iterator
 from types import TracebackType
 from typing import BinaryIO
@@ -61,6 +62,15 @@ def open_input(path: str) -> BinaryIO:
 def read_error(where: str, exc: OSError) -> InputError:
     """The error for an input that breaks off while read (`/proc/self/mem`, a failing disk)."""
     return InputError(f"cannot read {where}: {exc.strerror or exc}")
+def warn_replaced(label: str, replaced: int) -> None:
+    """Say that `replaced` invalid bytes of input `label` were replaced (nothing when none)."""
+    if replaced:
+        warnings.warn(
+            f"{label}: {replaced} invalid UTF-8 byte{'s' if replaced != 1 else ''} "
+            "replaced with U+FFFD; counted as replaced",
+            UnicodeWarning,
+            stacklevel=2,
+        )
 
 
 class TextStream:
@@ -75,10 +85,13 @@ class TextStream:
         if path == STDIN:
             self._handle = stdin if stdin is not None else sys.stdin.buffer
             self._owned = False
+            self.expected_size = _regular_size(self._handle)
             return
         check_input(path)
         self._handle = open_input(path)
         self._owned = True
+        self.expected_size = _regular_size(self._handle)
+        """The size of a regular file (stdin redirected from one too), None for a pipe."""
 
     def __enter__(self) -> TextStream:
         return self
@@ -108,10 +121,28 @@ class TextStream:
         if pending:
             yield self._decode(pending)
 
+    def read_bytes(self) -> bytes:
+        """The whole input, not decoded: for input that is not text to count (token ids)."""
+        try:
+            data = self._handle.read()
+        except OSError as exc:
+            where = "standard input" if not self._owned else self.label
+            raise InputError(f"cannot read {where}: {exc.strerror or exc}") from None
+        self.size = len(data)
+        return data
+
     def _decode(self, data: bytes) -> str:
         text, replaced = decode_utf8(data)
         self.replaced_bytes += replaced
         return text
+
+
+def _regular_size(handle: BinaryIO) -> int | None:
+    try:
+        status = os.fstat(handle.fileno())
+    except (OSError, ValueError, AttributeError):  # no descriptor (a test's stdin)
+        return None
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
 
 
 def _decodable_end(data: bytes) -> int:

@@ -296,12 +296,14 @@ def run_pipe(
     fail_fast: bool = False,
     on_bad_line: Callable[[str], None] = lambda message: None,
     chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    on_progress: Callable[[int], None] = lambda done: None,
 ) -> PipeStats:
     """Stream `sources` to `out`, one output line per input line, and say what was done.
 
     A bad line is written unchanged and `on_bad_line("line N: reason")` is called; with
     `fail_fast` the run stops before writing it. A quota stops the run after the line that
-    crosses it. Everything before a stop is written and flushed. With `workers` > 1 the workers
+    crosses it. Everything before a stop is written and flushed. `on_progress(bytes)` is called
+    after each chunk written with the input bytes handled so far. With `workers` > 1 the workers
     are spawned, so a script that calls this needs the usual `if __name__ == "__main__":` guard.
     """
     if max_cost is not None and counter.usd_per_million is None:
@@ -344,6 +346,7 @@ def run_pipe(
                 for offset, reason in result.bad:
                     on_bad_line(f"{where(chunk, offset)}: {reason}")
                 out.write(b"".join(result.outputs))
+                on_progress(stats.bytes)
         return stats
     finally:
         out.flush()

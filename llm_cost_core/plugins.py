@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
 import functools
 import re
 import signal
@@ -36,6 +37,11 @@ LOAD_ENV = "LLM_COST_LOAD_PLUGINS"
 DISABLE_ENV = "LLM_COST_DISABLE_PLUGINS"
 """Comma-separated plugin or distribution names: load every plugin but these."""
 STRICT_ENV = "LLM_COST_STRICT_PLUGINS"
+DEFAULT_DISTRIBUTION = "llm-cost-o200k"
+"""What to install when nothing is: the GPT-4o family's encoding, the command's default."""
+SIMILAR = 0.85
+"""How alike (difflib's ratio) a misspelt name and a known one must be to suggest it: `gpt4o`
+and `gpt-4o` are (0.91), `gpt-9` and `gpt-4` are not (0.8)."""
 
 Finish = Callable[[bool], None]
 """Ends one implementation's call: True when it returned (apply what it registered), False when
@@ -435,19 +441,33 @@ class Registry:
 
     def _unknown_encoding_message(self, name: str) -> str:
         installed = ", ".join(entry.spec.name for entry in self.registered())
+        close = did_you_mean(name, self._encodings)
+        if close:
+            return f"unknown encoding {name!r} (installed: {installed or 'none'}); {close}"
+        if self.skipped:  # a plugin left out may be the one that provides it
+            return f"unknown encoding {name!r} (loaded: {installed or 'none'}); {self._left_out()}"
         dist = distribution_for(name)
         if not installed:
-            hint = f"{dist} (or llm-cost-o200k" if dist else "llm-cost-o200k ("
-            return (
-                f"unknown encoding {name!r}: no encoding plugin is installed; "
-                f"pip install {hint} for the GPT-4o family)"
-            )
+            also = "" if dist in (None, DEFAULT_DISTRIBUTION) else f" (or {DEFAULT_DISTRIBUTION})"
+            return f"unknown encoding {name!r}: {self.no_encoding_message(dist or '')}{also}"
         if dist is None:
             return f"unknown encoding {name!r} (installed: {installed})"
         return (
             f"unknown encoding {name!r} (installed: {installed}); "
             f"if a plugin provides it, pip install {dist}"
         )
+
+    def no_encoding_message(self, dist: str = "") -> str:
+        """What to say when no encoding is registered: what to install, or, when plugins were
+        left out by LLM_COST_LOAD_PLUGINS or LLM_COST_DISABLE_PLUGINS, that they were."""
+        if self.skipped:
+            return f"no encoding is loaded; {self._left_out()}"
+        return f"no encoding plugin is installed; pip install {dist or DEFAULT_DISTRIBUTION}"
+
+    def _left_out(self) -> str:
+        labels = ", ".join(info.label for info in self.skipped)
+        variables = sorted({(info.error or "").rpartition(" ")[2] for info in self.skipped})
+        return f"installed but not loaded: {labels}, left out by {' and '.join(variables)}"
 
     # -- commands ----------------------------------------------------------------------------
 
@@ -557,6 +577,10 @@ class Registry:
         if priced is not None:  # a price names the encoding of a model no installed plugin maps
             return priced.price.encoding
         known = ", ".join(sorted(models)[:12]) or "none"
+        prefixes = (prefix.rstrip("-") for prefix in self._prefixes)
+        close = did_you_mean(model, [*models, *prefixes, *self._collect_prices()])
+        if close:
+            raise UnknownModelError(f"unknown model {model!r}; {close}")
         raise UnknownModelError(
             f"unknown model {model!r} (known: {known}{', ...' if len(models) > 12 else ''}); "
             "install the plugin for its encoding, or name the encoding with -e"
@@ -616,6 +640,10 @@ def _reason(exc: BaseException) -> str:
 def _short_repr(value: object) -> str:
     text = object.__repr__(value) if not isinstance(value, int | float | str) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+def did_you_mean(name: str, names: Iterable[str], similar: float = SIMILAR) -> str | None:
+    """`did you mean 'X'?` for the name closest to a misspelt one, when one is close enough."""
+    close = difflib.get_close_matches(name, sorted(set(names)), n=1, cutoff=similar)
+    return f"did you mean {close[0]!r}?" if close else None
 
 
 def uninstalled_encoding_message(model: str, encoding: str) -> str:

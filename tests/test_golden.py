@@ -18,6 +18,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import attrs
@@ -41,6 +42,8 @@ class Case:
     exactly: bool = False  # the installed encodings must be exactly `needs`
     stdin: str | None = None  # a file under inputs/
     env: tuple[tuple[str, str], ...] = ()
+    tty: bool = False  # stderr is a pseudo-terminal, as when a person watches
+    big: int = 0  # run in a temporary folder holding big.txt, a text of this many bytes
 
     @property
     def args(self) -> list[str]:
@@ -48,6 +51,19 @@ class Case:
 
 
 PRICES_ENV = (("LLM_COST_PRICES", "inputs/prices.json"),)
+
+
+def completing(words: str) -> tuple[tuple[str, str], ...]:
+    """The environment click's bash script sets to ask for the completions of `words`: the last
+    word is the one being typed (empty after a space)."""
+    cword = len(words.split()) - (0 if words.endswith(" ") else 1)
+    return (
+        ("_LLM_COST_COMPLETE", "bash_complete"),
+        ("COMP_WORDS", words),
+        ("COMP_CWORD", str(cword)),
+    )
+
+
 CASES = [
     # estimate
     Case("estimate-text", "estimate -m gpt-4o --text 'hello world'"),
@@ -121,17 +137,85 @@ CASES = [
     Case("pipe-unpriced-model", "pipe -m gpt-4.5 inputs/hello.jsonl"),
     Case("pipe-max-cost-unpriced", "pipe -e o200k --max-cost 1 inputs/hello.jsonl"),
     Case("pipe-missing-file", "pipe inputs/hello.jsonl inputs/missing.jsonl"),
+    # count: showing the tokens
+    Case("count-ids", "--ids inputs/b.md"),
+    Case("count-encode-model", "-m gpt-4 --encode inputs/b.md", CL100K),
+    Case("count-ids-json", "count --ids --json --text 'hello world'"),
+    Case("count-ids-empty", "--ids --text ''"),
+    Case("count-ids-several-inputs", "--ids inputs/a.txt inputs/b.md"),
+    Case("count-tokens", "--tokens inputs/b.md"),
+    Case("count-tokens-escapes", "--tokens inputs/escapes.txt"),
+    Case("count-tokens-bytes", "-e cl100k --tokens --text '😀 é'", CL100K),
+    Case("count-tokens-json", "--tokens --json -e cl100k --text '😀 é'", CL100K),
+    Case("count-decode-spaces", "--decode", stdin="ids.txt"),
+    Case("count-decode-commas-file", "--decode inputs/ids.txt -m gpt-4o"),
+    Case("count-decode-json-array", "--decode --text '[24912, 2375]'"),
+    Case("count-decode-commas", "--decode --text '24912,2375, 0'"),
+    Case("count-decode-invalid-utf8", "--decode --text '94 24912'"),
+    Case("count-decode-special", "--decode --text '199999'"),
+    Case("count-decode-not-a-number", "--decode --text '24912 hello'"),
+    Case("count-decode-out-of-vocab", "--decode --text '24912 200000'"),
+    Case("count-decode-bad-json", "--decode --text '[1, 2.5]'"),
+    Case("count-decode-json-output", "--decode --json --text '1'"),
+    Case("count-truncate", "-t 3 inputs/b.md"),
+    Case("count-truncate-inside-a-character", "-e cl100k --truncate 1 --text '😀 é'", CL100K),
+    Case("count-truncate-ids", "--truncate 2 --ids inputs/b.md"),
+    Case("count-truncate-decode", "-t 1 --decode --text '24912 2375'"),
+    Case("count-allow-special", "--allow-special --text 'a<|endoftext|>b'"),
+    Case("count-allow-special-tokens", "--tokens --allow-special --text 'a<|endoftext|>b'"),
+    Case("count-special-as-text", "--tokens --text 'a<|endoftext|>b'"),
+    # suggestions and what is not loaded
+    Case("suggest-command", "modles"),
+    Case("suggest-model", "-m gpt4o --text x"),
+    Case("suggest-encoding", "-e o200 --text x"),
+    Case("unknown-encoding-pip-hint", "-e nosuch --text x", BOTH, exactly=True),
+    Case(
+        "plugins-not-loaded",
+        "--text x",
+        BOTH,
+        exactly=True,
+        env=(("LLM_COST_LOAD_PLUGINS", ""),),
+    ),
+    Case(
+        "plugin-not-loaded-encoding",
+        "-e cl100k --text x",
+        BOTH,
+        exactly=True,
+        env=(("LLM_COST_DISABLE_PLUGINS", "cl100k"),),
+    ),
+    # help and completion
+    Case("help", "--help", env=(("COLUMNS", "100"),)),
+    Case("completion-bash-source", "", env=(("_LLM_COST_COMPLETE", "bash_source"),)),
+    Case("completion-zsh-source", "", env=(("_LLM_COST_COMPLETE", "zsh_source"),)),
+    Case("completion-fish-source", "", env=(("_LLM_COST_COMPLETE", "fish_source"),)),
+    Case("completion-commands", "", env=completing("llm-cost mo")),
+    Case("completion-options", "", env=completing("llm-cost --a")),
+    Case("completion-encodings", "", BOTH, exactly=True, env=completing("llm-cost -e ")),
+    Case("completion-models", "", BOTH, exactly=True, env=completing("llm-cost pipe -m gpt-4o")),
+    # progress, drawn on a terminal only
+    Case("progress-count", "big.txt", tty=True, big=5_000_000),
+    Case("progress-count-quiet", "--quiet big.txt", tty=True, big=5_000_000),
+    Case("progress-count-not-a-terminal", "big.txt", big=5_000_000),
+    Case("progress-count-small", "inputs/b.md", tty=True),
+    Case("progress-pipe", "pipe --chunk-bytes 300 inputs/mixed.jsonl", tty=True),
+    Case("progress-pipe-stdin", "pipe --chunk-bytes 300", tty=True, stdin="mixed.jsonl"),
 ]
 
 _VARYING = re.compile(rb'"(seconds|mb_per_s)": [0-9.e+-]+')
+_RATE = re.compile(rb"[0-9.]+ [kMG]?B/s")
+_LEFT = re.compile(rb"[0-9:?]+ left")
 
 
 def render(case: Case, done: subprocess.CompletedProcess) -> bytes:
     stderr = _VARYING.sub(rb'"\1": "#"', done.stderr)
+    if case.tty:  # the speed, and so the time left, differ from run to run
+        stderr = _LEFT.sub(b"# left", _RATE.sub(b"#/s", stderr))
     env = "".join(f"{name}={shlex.quote(value)} " for name, value in case.env)
     command = f"$ {env}llm-cost {case.command}"
     if case.stdin:
         command += f" < inputs/{case.stdin}"
+    if case.tty:
+        command += "  # stderr on a terminal"
     return b"".join(
         [
             f"{command}\nexit {done.returncode}\nstdout {len(done.stdout)} bytes\n".encode(),
@@ -143,17 +227,51 @@ def render(case: Case, done: subprocess.CompletedProcess) -> bytes:
     )
 
 
+def run_on_a_terminal(args: list[str], stdin: bytes, **kwargs) -> subprocess.CompletedProcess:
+    """Run with stderr on a pseudo-terminal, as in a person's shell; what it wrote there is
+    returned as stderr (the terminal writes each line break as CRLF)."""
+    controller, terminal = os.openpty()
+    with subprocess.Popen(
+        args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=terminal, **kwargs
+    ) as proc:
+        os.close(terminal)
+        seen: list[bytes] = []
+        reader = threading.Thread(target=_read_all, args=(controller, seen))
+        reader.start()
+        stdout, _ = proc.communicate(stdin)
+        reader.join()
+    os.close(controller)
+    return subprocess.CompletedProcess(args, proc.returncode, stdout, b"".join(seen))
+
+
+def _read_all(fd: int, into: list[bytes]) -> None:
+    while True:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:  # EIO: the other side is closed
+            return
+        if not data:
+            return
+        into.append(data)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_golden(case: Case):
+def test_golden(case: Case, tmp_path):
     installed = set(lc.list_encodings())
     if not case.needs <= installed or (case.exactly and installed != case.needs):
         pytest.skip(f"needs {'exactly ' if case.exactly else ''}{', '.join(sorted(case.needs))}")
     env = {k: v for k, v in os.environ.items() if not k.startswith("LLM_COST_")}
     env.update(case.env)
     stdin = (GOLDEN / "inputs" / case.stdin).read_bytes() if case.stdin else b""
-    done = subprocess.run(
-        [LLM_COST, *case.args], input=stdin, capture_output=True, cwd=GOLDEN, env=env
-    )
+    cwd = GOLDEN
+    if case.big:
+        cwd = tmp_path
+        (cwd / "big.txt").write_bytes(big_text(case.big))
+    args = [LLM_COST, *case.args]
+    if case.tty:
+        done = run_on_a_terminal(args, stdin, cwd=cwd, env=env)
+    else:
+        done = subprocess.run(args, input=stdin, capture_output=True, cwd=cwd, env=env)
     got = render(case, done)
     path = GOLDEN / f"{case.name}.golden"
     if os.environ.get("LLM_COST_UPDATE_GOLDEN"):
@@ -164,6 +282,12 @@ def test_golden(case: Case):
         "utf-8", "backslashreplace"
     )
     assert got == path.read_bytes()
+
+
+def big_text(size: int) -> bytes:
+    """`size` bytes of English-like words, the same every time."""
+    words = b"the quick brown fox jumps over a lazy dog while seven wizards quietly hex it "
+    return (words * (size // len(words) + 1))[:size]
 
 
 def test_every_golden_file_belongs_to_a_case():

@@ -131,7 +131,7 @@ def _count_inputs(encoding: Encoding, texts: tuple[str, ...], files: tuple[str, 
     that cannot be read ends the command."""
     if texts:
         return sum(map(encoding.count, texts))
-    from ..cli import _warn_replaced
+    from ..inputs import warn_replaced
 
     total = 0
     for path in files or (STDIN,):
@@ -140,5 +140,5 @@ def _count_inputs(encoding: Encoding, texts: tuple[str, ...], files: tuple[str, 
                 total += encoding.count_stream(stream)
         except InputError as exc:
             raise click.ClickException(str(exc)) from None
-        _warn_replaced(stream.label, stream.replaced_bytes)
+        warn_replaced(stream.label, stream.replaced_bytes)
     return total

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import os
+import stat
 import sys
 from decimal import Decimal
 from typing import Any
@@ -13,6 +15,7 @@ from ..cli import EXIT_QUOTA, encoding_options, resolve_encoding, workers_option
 from ..inputs import STDIN, check_input, open_input
 from ..pipe import DEFAULT_CHUNK_BYTES, LineCounter, PipeStats, Source, cost, run_pipe
 from ..prices import parse_money
+from ..progress import Progress, quiet_option, wanted
 from ._common import dumps, load_table, prices_option, resolve_model
 
 
@@ -65,6 +68,7 @@ class _USD(click.ParamType):
     "--fail-fast", is_flag=True, help="Stop at the first line that cannot be counted (exit 1)."
 )
 @prices_option
+@quiet_option
 @click.option("--chunk-bytes", type=click.IntRange(min=1), default=DEFAULT_CHUNK_BYTES, hidden=True)
 @click.argument("files", nargs=-1, type=click.Path(allow_dash=True))
 def command(
@@ -77,6 +81,7 @@ def command(
     summary: bool,
     fail_fast: bool,
     prices_file: str | None,
+    quiet: bool,
     chunk_bytes: int,
     files: tuple[str, ...],
 ) -> None:
@@ -103,17 +108,24 @@ def command(
         raise click.UsageError("--max-cost needs -m MODEL with a known price")
     sources = _sources(files)
     counter = LineCounter(enc.name, field, rate)
-    stats = run_pipe(
-        sources,
-        sys.stdout.buffer,
-        counter,
-        workers=workers,
-        max_tokens=max_tokens,
-        max_cost=max_cost,
-        fail_fast=fail_fast,
-        on_bad_line=lambda message: click.echo(message, err=True),
-        chunk_bytes=chunk_bytes,
-    )
+    with Progress("pipe", _total_size(files), wanted(quiet), min_bytes=0) as bar:
+
+        def on_bad_line(message: str) -> None:
+            bar.clear()
+            click.echo(message, err=True)
+
+        stats = run_pipe(
+            sources,
+            sys.stdout.buffer,
+            counter,
+            workers=workers,
+            max_tokens=max_tokens,
+            max_cost=max_cost,
+            fail_fast=fail_fast,
+            on_bad_line=on_bad_line,
+            chunk_bytes=chunk_bytes,
+            on_progress=bar.update,
+        )
     if summary:
         click.echo(_summary(stats, counter, workers), err=True)
     if stats.fail_fast:
@@ -134,6 +146,22 @@ def _sources(files: tuple[str, ...]) -> list[Source]:
         check_input(path)
         sources.append(Source(path, functools.partial(open_input, path)))
     return sources
+
+
+def _total_size(files: tuple[str, ...]) -> int | None:
+    """The bytes to read, when every input is a regular file (stdin from one included)."""
+    total = 0
+    for index, path in enumerate(files or (STDIN,)):
+        if path == STDIN and STDIN in files[:index]:  # read once, then at its end
+            continue
+        try:
+            status = os.fstat(sys.stdin.fileno()) if path == STDIN else os.stat(path)
+        except (OSError, ValueError, AttributeError):
+            return None
+        if not stat.S_ISREG(status.st_mode):
+            return None
+        total += status.st_size
+    return total
 
 
 def _summary(stats: PipeStats, counter: LineCounter, workers: int) -> str:

@@ -33,7 +33,8 @@ def command(
 
     Words are what str.split() separates: as `wc -w`, except that no-break spaces split too.
     """
-    from ..cli import _error, _warn_replaced, print_table, resolve_encoding
+    from ..cli import _error, print_table, resolve_encoding
+    from ..inputs import warn_replaced
 
     rate: Decimal | None = None
     if model and not encoding:
@@ -58,7 +59,7 @@ def command(
                 raise click.ClickException(str(exc)) from None
             _error(str(exc))
             continue
-        _warn_replaced(stream.label, stream.replaced_bytes)
+        warn_replaced(stream.label, stream.replaced_bytes)
         rows.append(_row(stream.label, stream.size, measured.chars, measured.words, tokens))
     unreadable = len(paths) - len(rows)
     if len(paths) > 1:
