@@ -32,6 +32,8 @@ JSON_WHITESPACE = b" \t\r\n"
 BOM = "\ufeff"
 DEFAULT_CHUNK_BYTES = 256 * 1024
 CHUNKS_IN_FLIGHT_PER_WORKER = 2
+# The fields counted when no --field is given, the first one a line has.
+AUTO_FIELDS = ("text", "messages")
 
 # One line's result: the bytes to write, its tokens, and why it was passed through (or None).
 LineResult = tuple[bytes, int, "str | None"]
@@ -53,7 +55,7 @@ class LineCounter:
     """How to count a line; small and picklable, so that each worker builds its own."""
 
     encoding: str
-    field: str = "text"
+    field: str | None = None  # None: `text`, else `messages` (see LineProcessor._value)
     usd_per_million: Decimal | None = None
 
 
@@ -117,7 +119,7 @@ class LineProcessor:
 
         self.encoding = lc.get_encoding(counter.encoding)
         self.field = counter.field
-        self.path = counter.field.split(".")
+        self.path = counter.field.split(".") if counter.field is not None else []
         self.usd_per_million = counter.usd_per_million
         self._encoding_json = json.dumps(self.encoding.name)
         # One decoder for every line: json.loads with an option builds a new one per call.
@@ -177,19 +179,30 @@ class LineProcessor:
             raise _BadLine(f"not a JSON object ({_kind(obj)})")
         if KEY in obj:
             raise _BadLine(f'already has an "{KEY}" key')
-        value: Any = obj
-        for part in self.path:
-            if not isinstance(value, dict) or part not in value:
-                raise _BadLine(f"no field {self.field!r}")
-            value = value[part]
+        field, value = self._value(obj)
         if isinstance(value, str):
             return self.encoding.count(value)
         if isinstance(value, list):
             try:
                 return count_messages(self.encoding, value)
             except MessagesError as exc:
-                raise _BadLine(f"field {self.field!r} is not a messages list: {exc}") from None
-        raise _BadLine(f"field {self.field!r} is {_kind(value)}, not a string or a messages list")
+                raise _BadLine(f"field {field!r} is not a messages list: {exc}") from None
+        raise _BadLine(f"field {field!r} is {_kind(value)}, not a string or a messages list")
+
+    def _value(self, obj: dict[str, Any]) -> tuple[str, Any]:
+        """The field to count and its value. Without --field: `text` when the line has one,
+        else `messages` (a chat or fine-tuning line), so chat JSONL needs no flag."""
+        if self.field is None:
+            for name in AUTO_FIELDS:
+                if name in obj:
+                    return name, obj[name]
+            raise _BadLine(f"no field {' or '.join(map(repr, AUTO_FIELDS))}")
+        value: Any = obj
+        for part in self.path:
+            if not isinstance(value, dict) or part not in value:
+                raise _BadLine(f"no field {self.field!r}")
+            value = value[part]
+        return self.field, value
 
 
 # -- workers ---------------------------------------------------------------------------------

@@ -112,6 +112,7 @@ CASES = [
         "pipe -m gpt-4o --workers 2 --chunk-bytes 50 inputs/mixed.jsonl",
     ),
     Case("pipe-chat", "pipe --field messages inputs/chat.jsonl"),
+    Case("pipe-chat-no-field", "pipe inputs/chat.jsonl"),
     Case("pipe-nested-field", "pipe -m gpt-4.1-nano --field request.prompt inputs/nested.jsonl"),
     Case("pipe-two-files", "pipe inputs/hello.jsonl - inputs/nested.jsonl", stdin="mixed.jsonl"),
     Case("pipe-summary", "pipe --summary -m gpt-4o inputs/mixed.jsonl"),

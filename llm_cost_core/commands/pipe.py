@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import collections
 import os
+import re
 import sys
 from collections.abc import Callable
 from decimal import Decimal
@@ -39,11 +41,10 @@ class _USD(click.ParamType):
 @encoding_options
 @click.option(
     "--field",
-    default="text",
-    show_default=True,
     metavar="PATH",
     help="The field to count; a dotted path (request.prompt) reaches into nested objects. A "
-    "string is counted as text, a messages list as a chat prompt (an estimate).",
+    "string is counted as text, a messages list as a chat prompt (an estimate). Default: "
+    "`text`, else `messages`, whichever a line has.",
 )
 @workers_option("Count in N processes (0: one per CPU); the output is the same for any N.")
 @click.option(
@@ -71,7 +72,7 @@ class _USD(click.ParamType):
 def command(
     encoding: str | None,
     model: str | None,
-    field: str,
+    field: str | None,
     workers: int,
     max_tokens: int | None,
     max_cost: Decimal | None,
@@ -85,9 +86,11 @@ def command(
     added: "llm_cost": {"tokens": N, "encoding": ENC, "cost_usd": X} (cost_usd with a priced -m).
 
     Every input line gives one output line, in order. A line that is not a JSON object, or whose
-    field is missing or not text, is written unchanged and reported on stderr as `line N: reason`.
+    field is missing or not text, is written unchanged and reported on stderr as `line N: reason`
+    (the same reason more than a few times is summed up at the end); when no line at all could be
+    counted, the exit code is 1.
     """
-    if any(not part for part in field.split(".")):
+    if field is not None and any(not part for part in field.split(".")):
         raise click.UsageError(f"--field {field!r} is not a dotted path such as request.prompt")
     rate: Decimal | None = None
     if model and not encoding:
@@ -103,6 +106,7 @@ def command(
     if max_cost is not None and rate is None:
         raise click.UsageError("--max-cost needs -m MODEL with a known price")
     sources = _sources(files)
+    bad_lines = BadLines()
     counter = LineCounter(enc.name, field, rate)
     stats = run_pipe(
         sources,
@@ -112,15 +116,51 @@ def command(
         max_tokens=max_tokens,
         max_cost=max_cost,
         fail_fast=fail_fast,
-        on_bad_line=lambda message: click.echo(message, err=True),
+        on_bad_line=bad_lines.report,
         chunk_bytes=chunk_bytes,
     )
+    bad_lines.summarise()
     if summary:
         click.echo(_summary(stats, counter, workers), err=True)
     if stats.fail_fast:
         raise click.ClickException(f"{stats.fail_fast} (stopped by --fail-fast)")
     if stats.stopped_by_quota:
         raise QuotaExceeded(stats.stopped_by_quota)
+    if stats.lines and stats.failed == stats.lines:
+        raise click.ClickException(
+            f"none of the {stats.lines:,} lines could be counted"
+            + (
+                ""
+                if field
+                else "; a line needs a 'text' or 'messages' field, or name one with --field PATH"
+            )
+        )
+
+
+_WHERE = re.compile(r"(?:.*?: )?line [0-9]+: (.*)", re.DOTALL)
+
+
+class BadLines:
+    """The `line N: reason` messages on stderr, with a reason seen more than SHOWN times summed
+    up once at the end: 800,000 identical lines would bury everything else."""
+
+    SHOWN = 3
+
+    def __init__(self, echo: Callable[[str], None] = lambda text: click.echo(text, err=True)):
+        self.echo = echo
+        self.seen: collections.Counter[str] = collections.Counter()
+
+    def report(self, message: str) -> None:
+        match = _WHERE.match(message)
+        reason = match.group(1) if match else message
+        self.seen[reason] += 1
+        if self.seen[reason] <= self.SHOWN:
+            self.echo(message)
+
+    def summarise(self) -> None:
+        for reason, times in self.seen.items():
+            if times > self.SHOWN:
+                self.echo(f"... and {times - self.SHOWN:,} more like it: {reason}")
 
 
 def _sources(files: tuple[str, ...]) -> list[Source]:
