@@ -9,7 +9,18 @@ import click
 from ..errors import InputError
 from ..inputs import STDIN, TextStream
 from ..prices import usd
-from ._common import as_of, dumps, load_table, money, price_label, prices_option, resolve_model
+from ._common import (
+    as_of,
+    dumps,
+    load_table,
+    money,
+    price_age_options,
+    price_label,
+    prices_option,
+    resolve_model,
+    tier_option,
+    warn_if_stale,
+)
 
 if TYPE_CHECKING:
     from ..encoding import Encoding
@@ -41,7 +52,9 @@ _TOKENS = click.IntRange(min=0)
     help="How many of the input tokens are cached (billed at the cached-input price).",
 )
 @click.option("--output-tokens", type=_TOKENS, default=0, metavar="N", help="Output tokens.")
+@tier_option
 @prices_option
+@price_age_options
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
 @click.argument("files", nargs=-1, type=click.Path(allow_dash=True))
 def command(
@@ -50,7 +63,10 @@ def command(
     input_tokens: int | None,
     cached_tokens: int,
     output_tokens: int,
+    tier: str,
     prices_file: str | None,
+    max_price_age: int | None,
+    ignore_price_age: bool,
     as_json: bool,
     files: tuple[str, ...],
 ) -> None:
@@ -64,7 +80,7 @@ def command(
     if input_tokens is not None and (texts or files):
         raise click.UsageError("give --input-tokens or text to count (FILEs, --text), not both")
     table = load_table(prices_file)
-    encoding, entry = resolve_model(model, table)
+    encoding, entry = resolve_model(model, table, tier)
     if entry is None:
         raise click.UsageError(
             f"no price for model {model!r}; give one in a price file with --prices FILE"
@@ -72,6 +88,7 @@ def command(
     if input_tokens is None:
         input_tokens = _count_inputs(encoding, texts, files)
     price = entry.price
+    warn_if_stale([price], max_price_age, ignore_price_age)
     try:
         cost = price.cost(input_tokens, cached_tokens, output_tokens)
     except ValueError as exc:
@@ -81,6 +98,7 @@ def command(
         out: dict[str, Any] = {
             "model": model,
             "price_model": price.model,
+            "tier": price.tier,
             "encoding": encoding.name,
             "as_of": price.as_of.isoformat() if price.as_of else None,
             "price_from": entry.origin,

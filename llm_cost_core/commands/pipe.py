@@ -16,7 +16,15 @@ from ..cli import EXIT_QUOTA, encoding_options, resolve_encoding, workers_option
 from ..inputs import STDIN
 from ..pipe import DEFAULT_CHUNK_BYTES, LineCounter, PipeStats, Source, cost, run_pipe
 from ..prices import parse_money
-from ._common import dumps, load_table, prices_option, resolve_model
+from ._common import (
+    dumps,
+    load_table,
+    price_age_options,
+    prices_option,
+    resolve_model,
+    tier_option,
+    warn_if_stale,
+)
 
 
 class QuotaExceeded(click.ClickException):
@@ -66,7 +74,9 @@ class _USD(click.ParamType):
 @click.option(
     "--fail-fast", is_flag=True, help="Stop at the first line that cannot be counted (exit 1)."
 )
+@tier_option
 @prices_option
+@price_age_options
 @click.option("--chunk-bytes", type=click.IntRange(min=1), default=DEFAULT_CHUNK_BYTES, hidden=True)
 @click.argument("files", nargs=-1, type=click.Path(allow_dash=True))
 def command(
@@ -78,7 +88,10 @@ def command(
     max_cost: Decimal | None,
     summary: bool,
     fail_fast: bool,
+    tier: str,
     prices_file: str | None,
+    max_price_age: int | None,
+    ignore_price_age: bool,
     chunk_bytes: int,
     files: tuple[str, ...],
 ) -> None:
@@ -94,9 +107,10 @@ def command(
         raise click.UsageError(f"--field {field!r} is not a dotted path such as request.prompt")
     rate: Decimal | None = None
     if model and not encoding:
-        enc, entry = resolve_model(model, load_table(prices_file))
+        enc, entry = resolve_model(model, load_table(prices_file), tier)
         if entry is not None:
             rate = entry.price.input
+            warn_if_stale([entry.price], max_price_age, ignore_price_age)
         elif max_cost is None:
             import warnings
 
@@ -107,7 +121,9 @@ def command(
         raise click.UsageError("--max-cost needs -m MODEL with a known price")
     sources = _sources(files)
     bad_lines = BadLines()
-    counter = LineCounter(enc.name, field, rate)
+    if prices_file:
+        load_table(prices_file)  # a bad price file is the command's error, not every line's
+    counter = LineCounter(enc.name, field, rate, prices_file)
     stats = run_pipe(
         sources,
         sys.stdout.buffer,
@@ -120,6 +136,11 @@ def command(
         chunk_bytes=chunk_bytes,
     )
     bad_lines.summarise()
+    if stats.requests:  # the batch prices the Batch request lines used
+        table = load_table(prices_file)
+        used = [table.lookup(name, "batch") for name in sorted(stats.requests)]
+        prices = [entry.price for entry in used if entry is not None]
+        warn_if_stale(prices, max_price_age, ignore_price_age)
     if summary:
         click.echo(_summary(stats, counter, workers), err=True)
     if stats.fail_fast:
@@ -200,5 +221,28 @@ def _summary(stats: PipeStats, counter: LineCounter, workers: int) -> str:
             "mb_per_s": round(stats.bytes / 1e6 / seconds, 2),
             "workers": workers,
             "stopped_by_quota": stats.stopped_by_quota is not None,
+            **_requests_summary(stats),
         }
     )
+
+
+def _requests_summary(stats: PipeStats) -> dict[str, Any]:
+    """For Batch request lines: per model, the lines, the input-token estimate, its cost at the
+    batch tier, and the output cost's range: 0 up to every request's output bound."""
+    if not stats.requests:
+        return {}
+    by_model = {}
+    for model, totals in sorted(stats.requests.items()):
+        by_model[model] = {
+            "lines": totals.lines,
+            "input_tokens": totals.input_tokens,
+            "input_cost_usd": totals.input_usd,
+            "max_output_tokens": totals.max_output_tokens,
+            "output_cost_usd": {
+                "min": None if totals.input_usd is None else Decimal(0),
+                # unbounded when a request sets no bound on its output
+                "max": None if totals.lines_without_max_output else totals.max_output_usd,
+            },
+            "lines_without_max_output": totals.lines_without_max_output,
+        }
+    return {"batch_requests": by_model}
