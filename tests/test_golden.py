@@ -157,6 +157,8 @@ CASES = [
         "pipe -m gpt-4o-mini --tier batch --summary inputs/hello.jsonl",
         env=LATER,
     ),
+    Case("pipe-batch-requests", "pipe --summary inputs/batch.jsonl", BOTH),
+    Case("pipe-batch-requests-stale", "pipe inputs/batch.jsonl", BOTH, env=LATER),
     Case("report-tier-flex", "report -m o3 --tier flex inputs/a.txt", env=LATER),
     Case("pipe-unpriced-model", "pipe -m gpt-4.5 inputs/hello.jsonl"),
     Case("pipe-max-cost-unpriced", "pipe -e o200k --max-cost 1 inputs/hello.jsonl"),
