@@ -222,6 +222,8 @@ def parse_prices(data: bytes | str, label: str) -> list[ModelPrice]:
         raise PricesError(f"{label}: not valid JSON: {exc}") from None
     if not isinstance(table, dict):
         raise PricesError(f"{label}: must hold a JSON object with 'as_of' and 'models'")
+    if "models" not in table and is_litellm_table(table):
+        return parse_litellm_prices(table, label)
     _check_fields(label, table, TABLE_FIELDS, required=("as_of", "models"))
     as_of = _date(label, table["as_of"])
     source = table.get("source", "")
@@ -412,6 +414,101 @@ def price_table(path: str | None = None) -> PriceTable:
     return PriceTable(entries)
 
 
+# -- LiteLLM's price list ----------------------------------------------------------------------
+
+# LiteLLM's `model_prices_and_context_window.json` (which tokencost and other tools share): one
+# object per model name, prices in USD per token. Our field <- theirs, per tier.
+LITELLM_FIELDS = {
+    STANDARD: ("input_cost_per_token", "cache_read_input_token_cost", "output_cost_per_token"),
+    "batch": ("input_cost_per_token_batches", None, "output_cost_per_token_batches"),
+    "flex": (
+        "input_cost_per_token_flex",
+        "cache_read_input_token_cost_flex",
+        "output_cost_per_token_flex",
+    ),
+    "priority": (
+        "input_cost_per_token_priority",
+        "cache_read_input_token_cost_priority",
+        "output_cost_per_token_priority",
+    ),
+}
+LITELLM_SOURCE = "LiteLLM model_prices_and_context_window.json"
+NO_ENCODING = ""  # a price that names no encoding: only a plugin's mapping can count its text
+
+
+def is_litellm_table(table: Mapping[str, Any]) -> bool:
+    """Whether a JSON object is LiteLLM's price list rather than llm-cost's own format."""
+    return any(
+        isinstance(entry, dict)
+        and any(key.endswith("_cost_per_token") or key == "litellm_provider" for key in entry)
+        for entry in table.values()
+    )
+
+
+def parse_litellm_prices(table: Mapping[str, Any], label: str) -> list[ModelPrice]:
+    """LiteLLM's prices per token as ours per 1M tokens, exactly: each number is read as the
+    decimal it is written as (its shortest repr, as Python's json writes floats) and its point
+    moved six places. An entry with no per-token input price (an image or audio model) is left
+    out; one with a bad price is left out too, and one warning counts them and names the first.
+    The file carries no date, so its prices have none (and no age warning)."""
+    prices: list[ModelPrice] = []
+    bad: list[str] = []
+    for model, entry in table.items():
+        if model == "sample_spec":  # LiteLLM's documentation of its own fields
+            continue
+        if not isinstance(entry, dict):
+            bad.append(f"{_short(model)!r}: not an object")
+            continue
+        if entry.get("input_cost_per_token") is None:
+            if entry.get("output_cost_per_token") is not None:
+                bad.append(f"{_short(model)!r}: an output price without an input price")
+            continue
+        try:
+            price = _litellm_price(model, entry, STANDARD)
+            tiers = {}
+            for tier in TIERS[1:]:
+                if entry.get(LITELLM_FIELDS[tier][0]) is not None:
+                    tiers[tier] = _litellm_price(model, entry, tier)
+        except (TypeError, ValueError) as exc:
+            bad.append(f"{_short(model)!r}: {exc}")
+            continue
+        prices.append(attrs.evolve(price, tiers=tiers) if tiers else price)
+    if bad:
+        import warnings
+
+        warnings.warn(
+            f"{label}: skipped {len(bad)} LiteLLM entr{'y' if len(bad) == 1 else 'ies'} "
+            f"without a usable price, the first: {bad[0]}",
+            stacklevel=2,
+        )
+    return prices
+
+
+def _litellm_price(model: str, entry: Mapping[str, Any], tier: str) -> ModelPrice:
+    """One tier of a LiteLLM entry; ValueError names the field that is not a price."""
+    values: list[Decimal | None] = []
+    for name in LITELLM_FIELDS[tier]:
+        value = None if name is None else entry.get(name)
+        if value is None:
+            values.append(None)
+            continue
+        try:
+            per_token = _money(value)
+            values.append(_money(_EXACT.scaleb(per_token, 6)))
+        except (TypeError, ValueError, decimal.DecimalException) as exc:
+            raise ValueError(f"{name}: {exc}") from None
+    inp, cached, out = values
+    return ModelPrice(
+        model=model,
+        encoding=NO_ENCODING,
+        input=inp,
+        cached_input=cached,
+        output=out,
+        source=LITELLM_SOURCE,
+        tier=tier,
+    )
+
+
 def encoding_name_for_model(model: str, table: PriceTable) -> str:
     """The encoding `model` uses: a plugin's mapping, else the one its price names."""
     from .plugins import registry
@@ -430,6 +527,13 @@ def encoding_for_model(model: str, table: PriceTable) -> Any:
     from .plugins import registry, uninstalled_encoding_message
 
     name = encoding_name_for_model(model, table)
+    if name == NO_ENCODING:
+        raise UnknownEncodingError(
+            f"model {model!r} has a price but no installed plugin says which encoding counts "
+            "its text: counting it needs a plugin that maps it (see `llm-cost plugins`); its "
+            f"cost can be estimated from token counts: llm-cost estimate -m {model} "
+            "--input-tokens N"
+        )
     try:
         return registry().get_encoding(name)
     except UnknownEncodingError:

@@ -112,6 +112,24 @@ CASES = [
         "estimate -m gpt-4o --text 'hello world'",
         env=(*LATER, ("LLM_COST_MAX_PRICE_AGE", "30")),
     ),
+    Case(
+        "estimate-litellm-priced-only",
+        "estimate -m claude-haiku-4-5 --prices inputs/litellm-prices.json --input-tokens 1000 "
+        "--output-tokens 100 --json",
+    ),
+    Case(
+        "estimate-litellm-needs-plugin",
+        "estimate -m claude-haiku-4-5 --prices inputs/litellm-prices.json --text hi",
+    ),
+    Case(
+        "estimate-litellm-batch",
+        "estimate -m gpt-4o --prices inputs/litellm-prices.json --tier batch --text 'hello world'",
+    ),
+    Case(
+        "estimate-litellm-string-price",
+        "estimate -m in-house-7b --prices inputs/litellm-prices.json --input-tokens 10 "
+        "--output-tokens 10",
+    ),
     Case("estimate-tokens-and-text", "estimate -m gpt-4o --input-tokens 1 --text x"),
     Case("estimate-no-model", "estimate --text x"),
     Case("estimate-unknown-model", "estimate -m gpt-9 --text x", BOTH, exactly=True),
@@ -129,6 +147,7 @@ CASES = [
     Case("models-user-prices", "models --prices inputs/prices.json", BOTH, exactly=True),
     Case("models-o200k-only", "models", O200K, exactly=True),
     Case("models-batch", "models --tier batch", BOTH, exactly=True),
+    Case("models-litellm", "models --prices inputs/litellm-prices.json", BOTH, exactly=True),
     Case("models-flex-json", "models --tier flex --json", BOTH, exactly=True),
     # report
     Case("report", "report inputs/a.txt inputs/b.md"),

@@ -8,6 +8,7 @@ import sys
 import textwrap
 from decimal import Decimal
 from importlib.metadata import EntryPoint
+from pathlib import Path
 
 import pytest
 
@@ -594,3 +595,67 @@ def test_stale_prices_get_one_warning_measured_against_the_given_day():
     assert stale_price_warning([new], 28, on) is not None  # 29 days old
     assert stale_price_warning([new], 29, on) is None
     assert stale_price_warning([ModelPrice("x", "o200k", "1")], 0, on) is None  # no date
+
+
+LITELLM_FILE = Path(__file__).parent / "golden" / "inputs" / "litellm-prices.json"
+
+
+def test_a_litellm_price_list_is_read_per_1m_exactly():
+    with pytest.warns(UserWarning) as caught:
+        prices = {p.model: p for p in parse_prices(LITELLM_FILE.read_bytes(), "l.json")}
+    gpt = prices["gpt-4o"]
+    assert (gpt.input, gpt.cached_input, gpt.output) == (
+        Decimal("2.5"),
+        Decimal("1.25"),
+        Decimal("10"),
+    )
+    assert gpt.encoding == "" and gpt.as_of is None and "LiteLLM" in gpt.source
+    assert gpt.at("batch").input == Decimal("1.25") and gpt.at("priority").output == Decimal("17")
+    mini = prices["o4-mini"]
+    assert mini.at("flex").cached_input == Decimal("0.1375")  # 1.375e-07 per token
+    assert prices["in-house-7b"].input == Decimal("0.3")  # a string, "3e-07"
+    assert prices["free-model"].input == 0 and prices["tiny-price"].input == Decimal("0.000001")
+    assert "sample_spec" not in prices and "dall-e-3" not in prices  # no per-token price
+    assert not any(name.startswith("bad-") for name in prices)
+    (warning,) = caught
+    message = str(warning.message)
+    assert message == (
+        "l.json: skipped 10 LiteLLM entries without a usable price, the first: 'bad-negative': "
+        "input_cost_per_token: -0.000001 is negative"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("-1e-06", "is negative"),
+        ('"cheap"', "is not a number written as JSON writes one"),
+        ("1e300", "too large"),
+        ("1e999999999", "1E+999999999 is too large"),
+        ("NaN", "is not a number"),
+        ("true", "a price must be a number, not bool"),
+        ("1e-40", "too many decimal places"),
+        ("[1]", "a price must be a number, not list"),
+        ("{}", "a price must be a number, not dict"),
+    ],
+)
+def test_each_hostile_litellm_price_is_skipped_with_a_one_line_warning(value, reason):
+    bad = '{"input_cost_per_token": ' + value + "}"
+    text = '{"good": {"input_cost_per_token": 1e-06}, "bad": ' + bad + "}"
+    with pytest.warns(UserWarning) as caught:
+        prices = parse_prices(text, "l.json")
+    assert [p.model for p in prices] == ["good"]
+    (warning,) = caught
+    assert "'bad': input_cost_per_token: " in str(warning.message)
+    assert reason in str(warning.message) and "\n" not in str(warning.message)
+
+
+def test_litellm_models_are_priced_but_need_a_plugin_to_be_counted(tmp_path):
+    from llm_cost_core.prices import encoding_for_model
+
+    path = tmp_path / "l.json"
+    path.write_text('{"their-model": {"input_cost_per_token": 3e-06, "litellm_provider": "x"}}')
+    table = price_table(str(path))
+    assert table.lookup("their-model").price.input == Decimal("3")
+    with pytest.raises(lc.UnknownEncodingError, match="needs a plugin that maps it"):
+        encoding_for_model("their-model", table)

@@ -16,6 +16,7 @@ from ._common import (
     money,
     price_age_options,
     price_label,
+    priced_at,
     prices_option,
     resolve_model,
     tier_option,
@@ -24,6 +25,7 @@ from ._common import (
 
 if TYPE_CHECKING:
     from ..encoding import Encoding
+    from ..prices import PriceTable
 
 _TOKENS = click.IntRange(min=0)
 
@@ -80,13 +82,18 @@ def command(
     if input_tokens is not None and (texts or files):
         raise click.UsageError("give --input-tokens or text to count (FILEs, --text), not both")
     table = load_table(prices_file)
-    encoding, entry = resolve_model(model, table, tier)
+    if input_tokens is None:
+        encoding, entry = resolve_model(model, table, tier)
+    else:  # nothing to count: a model priced in a file needs no installed encoding
+        entry = priced_at(model, table, tier)
+        encoding = _encoding_if_installed(model, table)
     if entry is None:
         raise click.UsageError(
             f"no price for model {model!r}; give one in a price file with --prices FILE"
         )
     if input_tokens is None:
         input_tokens = _count_inputs(encoding, texts, files)
+    encoding_name = encoding.name if encoding is not None else None
     price = entry.price
     warn_if_stale([price], max_price_age, ignore_price_age)
     try:
@@ -99,7 +106,7 @@ def command(
             "model": model,
             "price_model": price.model,
             "tier": price.tier,
-            "encoding": encoding.name,
+            "encoding": encoding_name,
             "as_of": price.as_of.isoformat() if price.as_of else None,
             "price_from": entry.origin,
             "usd_per_1m": {
@@ -125,7 +132,7 @@ def command(
     from ..cli import print_table
 
     click.echo(
-        f"{price_label(model, entry)}: encoding {encoding.name}, "
+        f"{price_label(model, entry)}: encoding {encoding_name or 'none installed'}, "
         f"USD per 1M tokens as of {as_of(entry)}"
     )
     print_table(
@@ -142,6 +149,18 @@ def command(
             ("total", str(input_tokens + output_tokens), "", usd(cost.total_usd)),
         ],
     )
+
+
+def _encoding_if_installed(model: str, table: PriceTable) -> Encoding | None:
+    """The Encoding that counts `model`, or None when none is installed (only its price is
+    needed when token counts are given)."""
+    from ..errors import LLMCostError
+    from ..prices import encoding_for_model
+
+    try:
+        return encoding_for_model(model, table)
+    except LLMCostError:
+        return None
 
 
 def _count_inputs(encoding: Encoding, texts: tuple[str, ...], files: tuple[str, ...]) -> int:

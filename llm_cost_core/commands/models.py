@@ -30,6 +30,11 @@ def command(tier: str, prices_file: str | None, as_json: bool) -> None:
     for name in sorted(set(models) | set(table.entries)):
         entry = table.lookup(name)
         encoding = models.get(name) or (entry.price.encoding if entry else "")
+        if not encoding:  # a price that names no encoding (LiteLLM's): a plugin's prefix may
+            try:
+                encoding = reg.encoding_name_for_model(name)
+            except LLMCostError:
+                encoding = ""
         if entry is not None and tier != STANDARD:
             entry = table.lookup(name, tier)
             if entry is None:
@@ -50,12 +55,17 @@ def command(tier: str, prices_file: str | None, as_json: bool) -> None:
         [
             (
                 row["model"] + ("*" if row["prefix"] else ""),
-                row["encoding"],
+                row["encoding"] or "-",
                 money(row["input"]),
                 money(row["cached_input"]),
                 money(row["output"]),
                 row["as_of"] or "-",
-                row["plugin"] or f"not installed (pip install {_distribution(row['encoding'])})",
+                row["plugin"]
+                or (
+                    f"not installed (pip install {_distribution(row['encoding'])})"
+                    if row["encoding"]
+                    else "none maps it (priced only)"
+                ),
             )
             for row in rows
         ],
