@@ -34,8 +34,9 @@ def prices_option(func: Callable[..., Any]) -> Callable[..., Any]:
         "--prices",
         "prices_file",
         metavar="FILE",
-        help="A JSON price table, in the built-in table's format, whose prices add to and "
-        f"replace the built-in ones (env {PRICES_ENV}).",
+        help="A JSON price table (the built-in table's format, or LiteLLM's "
+        "model_prices_and_context_window.json) whose prices add to and replace the built-in "
+        f"ones (env {PRICES_ENV}).",
     )(func)
 
 
@@ -45,8 +46,9 @@ def tier_option(func: Callable[..., Any]) -> Callable[..., Any]:
         "--tier",
         type=click.Choice(TIERS),
         default=STANDARD,
-        show_default=True,
-        help="The processing tier to price at: the list price, the Batch API, Flex or Priority.",
+        metavar="TIER",
+        help="The processing tier to price at: standard (the list price), batch (the Batch "
+        "API), flex or priority.  [default: standard]",
     )(func)
 
 
