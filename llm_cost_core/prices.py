@@ -548,7 +548,12 @@ def today() -> datetime.date:
     depend on the clock."""
     pinned = os.environ.get(TODAY_ENV)
     if pinned:
-        return _date(f"${TODAY_ENV}", pinned)
+        try:
+            return _date(TODAY_ENV, pinned)
+        except PricesError:
+            raise PricesError(
+                f"${TODAY_ENV} must be a date written YYYY-MM-DD, not {pinned!r}"
+            ) from None
     return datetime.date.today()
 
 

@@ -659,3 +659,24 @@ def test_litellm_models_are_priced_but_need_a_plugin_to_be_counted(tmp_path):
     assert table.lookup("their-model").price.input == Decimal("3")
     with pytest.raises(lc.UnknownEncodingError, match="needs a plugin that maps it"):
         encoding_for_model("their-model", table)
+
+
+def test_today_is_the_clock_unless_pinned(monkeypatch):
+    from llm_cost_core.prices import max_price_age, today
+
+    monkeypatch.delenv("LLM_COST_TODAY")
+    before = datetime.date.today()
+    got = today()
+    assert before <= got <= datetime.date.today()
+    monkeypatch.setenv("LLM_COST_TODAY", "2030-01-02")
+    assert today() == datetime.date(2030, 1, 2)
+    monkeypatch.setenv("LLM_COST_TODAY", "tomorrow")
+    with pytest.raises(
+        PricesError, match=r"\$LLM_COST_TODAY must be a date written YYYY-MM-DD, not 'tomorrow'"
+    ):
+        today()
+    monkeypatch.delenv("LLM_COST_MAX_PRICE_AGE", raising=False)
+    assert max_price_age() == 180
+    monkeypatch.setenv("LLM_COST_MAX_PRICE_AGE", "-3")
+    with pytest.raises(PricesError, match="must be a number of days"):
+        max_price_age()
