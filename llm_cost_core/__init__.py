@@ -23,16 +23,21 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from .chat import count_messages
+    from .costs import CostEstimate, estimate_cost
     from .encoding import Encoding
     from .hookspecs import hookimpl
     from .spec import EncodingSpec
     from .vocab import TiktokenFile
 else:
     _LAZY = {
+        "CostEstimate": ".costs",
         "Encoding": ".encoding",
         "EncodingSpec": ".spec",
         "TiktokenFile": ".vocab",
         "hookimpl": ".hookspecs",
+        "count_messages": ".chat",
+        "estimate_cost": ".costs",
     }
 
     def __getattr__(name: str) -> object:
@@ -51,6 +56,7 @@ else:
 __version__ = "0.1.0"
 
 __all__ = [
+    "CostEstimate",
     "Encoding",
     "EncodingSpec",
     "InputError",
@@ -62,8 +68,10 @@ __all__ = [
     "UnknownModelError",
     "VocabError",
     "__version__",
+    "count_messages",
     "encoding_for_model",
     "encoding_name_for_model",
+    "estimate_cost",
     "get_encoding",
     "hookimpl",
     "list_encodings",

@@ -22,10 +22,11 @@ from typing import Any, BinaryIO
 
 import attrs
 
+from .batch import Request, RequestError, count_request, is_request, request_model
 from .chat import MessagesError, count_messages
 from .errors import InputError
 from .inputs import read_error
-from .prices import per_million, usd
+from .prices import ModelPrice, PriceTable, exact_sum, per_million, usd
 from .processes import OrderedPool
 
 KEY = "llm_cost"
@@ -33,6 +34,8 @@ JSON_WHITESPACE = b" \t\r\n"
 BOM = "\ufeff"
 DEFAULT_CHUNK_BYTES = 256 * 1024
 CHUNKS_IN_FLIGHT_PER_WORKER = 2
+# The fields counted when no --field is given, the first one a line has.
+AUTO_FIELDS = ("text", "messages")
 
 # One line's result: the bytes to write, its tokens, and why it was passed through (or None).
 LineResult = tuple[bytes, int, "str | None"]
@@ -47,6 +50,43 @@ class ChunkResult:
     outputs: list[bytes]
     tokens: list[int]
     bad: list[tuple[int, str]]  # (offset in the chunk, reason) of each line passed through
+    # (offset, what it costs) of each Batch API request line: few, or all of a Batch file.
+    requests: list[tuple[int, PricedRequest]] = attrs.field(factory=list)
+
+
+@attrs.frozen
+class PricedRequest:
+    """A Batch request line, counted and priced at its model's batch tier (None: no price)."""
+
+    request: Request
+    input_usd: Decimal | None
+    max_output_usd: Decimal | None  # at the request's output bound; None without one or a price
+
+
+@attrs.define
+class RequestTotals:
+    """The Batch requests of one model, added up: the summary's line for that model."""
+
+    lines: int = 0
+    input_tokens: int = 0
+    input_usd: Decimal | None = None
+    max_output_tokens: int = 0
+    max_output_usd: Decimal | None = None
+    lines_without_max_output: int = 0
+
+    def add(self, priced: PricedRequest) -> None:
+        self.lines += 1
+        self.input_tokens += priced.request.tokens
+        if priced.input_usd is not None:
+            self.input_usd = exact_sum((self.input_usd or Decimal(0), priced.input_usd))
+        if priced.request.max_output_tokens is None:
+            self.lines_without_max_output += 1
+        else:
+            self.max_output_tokens += priced.request.max_output_tokens
+        if priced.max_output_usd is not None:
+            self.max_output_usd = exact_sum(
+                (self.max_output_usd or Decimal(0), priced.max_output_usd)
+            )
 
 
 @attrs.frozen
@@ -54,8 +94,11 @@ class LineCounter:
     """How to count a line; small and picklable, so that each worker builds its own."""
 
     encoding: str
-    field: str = "text"
+    field: str | None = None  # None: `text`, else `messages` (see LineProcessor._value)
     usd_per_million: Decimal | None = None
+    # Without --field, a Batch API request line is counted with its own model's encoding and
+    # priced at that model's batch tier: the registered prices, with this price file on top.
+    prices_file: str | None = None
 
 
 @attrs.frozen
@@ -86,6 +129,10 @@ class PipeStats:
     seconds: float = 0.0
     stopped_by_quota: str | None = None  # the message, when a quota stopped the run
     fail_fast: str | None = None  # `line N: reason` of the line that stopped the run
+    requests: dict[str, RequestTotals] = attrs.field(factory=dict)  # Batch requests, by model
+
+    def add_request(self, priced: PricedRequest) -> None:
+        self.requests.setdefault(priced.request.model, RequestTotals()).add(priced)
 
 
 class _BadLine(Exception):
@@ -130,9 +177,13 @@ class LineProcessor:
 
         self.encoding = lc.get_encoding(counter.encoding)
         self.field = counter.field
-        self.path = counter.field.split(".")
+        self.path = counter.field.split(".") if counter.field is not None else []
         self.usd_per_million = counter.usd_per_million
         self._encoding_json = json.dumps(self.encoding.name)
+        self.prices_file = counter.prices_file
+        self._table: PriceTable | None = None
+        # model -> (its Encoding, its batch price or None), or the message of why it has none
+        self._models: dict[str, Any] = {}
         # One decoder for every line: json.loads with an option builds a new one per call.
         self._decode = json.JSONDecoder(parse_constant=_no_constants).decode
         # For a line with an integer beyond Python's int-string limit (4,300 digits), which is
@@ -144,34 +195,100 @@ class LineProcessor:
         outputs: list[bytes] = []
         tokens: list[int] = []
         bad: list[tuple[int, str]] = []
-        line = self.line
+        requests: list[tuple[int, PricedRequest]] = []
+        line = self._line
         for i, text in enumerate(lines):
-            output, count, reason = line(text, starts_source and i == 0)
+            output, count, reason, priced = line(text, starts_source and i == 0)
             outputs.append(output)
             tokens.append(count)
             if reason is not None:
                 bad.append((i, reason))
-        return ChunkResult(outputs, tokens, bad)
+            if priced is not None:
+                requests.append((i, priced))
+        return ChunkResult(outputs, tokens, bad, requests)
 
     def line(self, line: bytes, first: bool = False) -> LineResult:
         """The output line for `line` (which may end with b"\\n"), its tokens, and a reason
         when it is passed through unchanged."""
+        output, tokens, reason, _ = self._line(line, first)
+        return output, tokens, reason
+
+    def _line(
+        self, line: bytes, first: bool
+    ) -> tuple[bytes, int, str | None, PricedRequest | None]:
         body = line[:-1] if line.endswith(b"\n") else line
         end = len(body.rstrip(JSON_WHITESPACE))
         try:
-            tokens = self._count(body[:end], first)
+            tokens, added, priced = self._count(body[:end], first)
         except _BadLine as exc:
-            return line, 0, str(exc)
-        added = f'"{KEY}": {{"tokens": {tokens}, "encoding": {self._encoding_json}'
-        if self.usd_per_million is not None:
-            added += f', "cost_usd": {usd(per_million(tokens, self.usd_per_million))}'
+            return line, 0, str(exc), None
         # body[:end] is a JSON object, so it ends with "}"; insert after its last member.
         inner = body[: end - 1].rstrip(JSON_WHITESPACE)
         comma = b"" if inner.endswith(b"{") else b", "
         output = inner + comma + added.encode() + b"}" + body[len(inner) :] + line[len(body) :]
-        return output, tokens, None
+        return output, tokens, None, priced
 
-    def _count(self, data: bytes, first: bool) -> int:
+    def _count(self, data: bytes, first: bool) -> tuple[int, str, PricedRequest | None]:
+        """The tokens of a line, the key to add, and the priced request of a Batch line."""
+        obj = self._object(data, first)
+        if self.field is None and is_request(obj) and not any(f in obj for f in AUTO_FIELDS):
+            return self._count_request(obj)
+        tokens = self._count_field(obj)
+        added = f'"{KEY}": {{"tokens": {tokens}, "encoding": {self._encoding_json}'
+        if self.usd_per_million is not None:
+            added += f', "cost_usd": {usd(per_million(tokens, self.usd_per_million))}'
+        return tokens, added, None
+
+    def _count_request(self, obj: dict[str, Any]) -> tuple[int, str, PricedRequest]:
+        """A Batch API request line: counted with its model's encoding, priced at its model's
+        batch tier."""
+        try:
+            model = request_model(obj)
+            encoding, price = self._model(model)
+            request = count_request(encoding, obj)
+        except RequestError as exc:
+            raise _BadLine(f"not a Batch request that can be counted: {exc}") from None
+        input_usd: Decimal | None = None
+        max_output_usd: Decimal | None = None
+        added = (
+            f'"{KEY}": {{"tokens": {request.tokens}, "encoding": {json.dumps(encoding.name)}, '
+            f'"model": {json.dumps(model)}, "tier": "batch"'
+        )
+        if price is not None:
+            input_usd = per_million(request.tokens, price.input)
+            added += f', "cost_usd": {usd(input_usd)}'
+        if request.max_output_tokens is not None:
+            added += f', "max_output_tokens": {request.max_output_tokens}'
+            if input_usd is not None and price is not None:
+                max_output_usd = per_million(request.max_output_tokens, price.output or Decimal(0))
+                added += f', "max_cost_usd": {usd(exact_sum((input_usd, max_output_usd)))}'
+        if request.not_counted:
+            added += f', "not_counted": {json.dumps(list(request.not_counted))}'
+        return request.tokens, added, PricedRequest(request, input_usd, max_output_usd)
+
+    def _model(self, model: str) -> tuple[Any, ModelPrice | None]:
+        """The Encoding and batch price of `model`, found once per process; an unknown model or
+        an encoding that is not installed makes each of its lines a bad line."""
+        found = self._models.get(model)
+        if found is None:
+            from .errors import LLMCostError
+            from .prices import encoding_for_model, price_table
+
+            try:
+                if self._table is None:
+                    self._table = price_table(self.prices_file)
+                table = self._table
+                entry = table.lookup(model, "batch")
+                found = (encoding_for_model(model, table), entry.price if entry else None)
+            except LLMCostError as exc:
+                found = str(exc).splitlines()[0]
+            self._models[model] = found
+        if isinstance(found, str):
+            raise _BadLine(found)
+        return found
+
+    def _object(self, data: bytes, first: bool) -> dict[str, Any]:
+        """The line's JSON object, or _BadLine saying why it is not one."""
         if not data.strip(JSON_WHITESPACE):
             raise _BadLine("empty line")
         try:
@@ -199,19 +316,33 @@ class LineProcessor:
             raise _BadLine(f"not a JSON object ({_kind(obj)})")
         if KEY in obj:
             raise _BadLine(f'already has an "{KEY}" key')
-        value: Any = obj
-        for part in self.path:
-            if not isinstance(value, dict) or part not in value:
-                raise _BadLine(f"no field {self.field!r}")
-            value = value[part]
+        return obj
+
+    def _count_field(self, obj: dict[str, Any]) -> int:
+        field, value = self._value(obj)
         if isinstance(value, str):
             return self.encoding.count(value)
         if isinstance(value, list):
             try:
                 return count_messages(self.encoding, value)
             except MessagesError as exc:
-                raise _BadLine(f"field {self.field!r} is not a messages list: {exc}") from None
-        raise _BadLine(f"field {self.field!r} is {_kind(value)}, not a string or a messages list")
+                raise _BadLine(f"field {field!r} is not a messages list: {exc}") from None
+        raise _BadLine(f"field {field!r} is {_kind(value)}, not a string or a messages list")
+
+    def _value(self, obj: dict[str, Any]) -> tuple[str, Any]:
+        """The field to count and its value. Without --field: `text` when the line has one,
+        else `messages` (a chat or fine-tuning line), so chat JSONL needs no flag."""
+        if self.field is None:
+            for name in AUTO_FIELDS:
+                if name in obj:
+                    return name, obj[name]
+            raise _BadLine(f"no field {' or '.join(map(repr, AUTO_FIELDS))}")
+        value: Any = obj
+        for part in self.path:
+            if not isinstance(value, dict) or part not in value:
+                raise _BadLine(f"no field {self.field!r}")
+            value = value[part]
+        return self.field, value
 
 
 # -- workers ---------------------------------------------------------------------------------
@@ -343,6 +474,8 @@ def run_pipe(
                 stats.bytes += sum(map(len, chunk.lines))
                 stats.tokens = total
                 stats.failed += len(result.bad)
+                for _, priced in result.requests:
+                    stats.add_request(priced)
                 for offset, reason in result.bad:
                     on_bad_line(f"{where(chunk, offset)}: {reason}")
                 out.write(b"".join(result.outputs))
@@ -368,6 +501,7 @@ def _stop_inside(
     """Handle a chunk line by line; True when the run stops in it (after writing what goes
     before the stop)."""
     reasons = dict(result.bad)
+    requests = dict(result.requests)
     keep: list[bytes] = []
     try:
         for offset, (output, tokens) in enumerate(zip(result.outputs, result.tokens, strict=True)):
@@ -382,6 +516,8 @@ def _stop_inside(
                 on_bad_line(f"{where(chunk, offset)}: {reason}")
             keep.append(output)
             stats.tokens += tokens
+            if offset in requests:
+                stats.add_request(requests[offset])
             stats.stopped_by_quota = _quota(
                 stats, counter, max_tokens, max_cost, chunk.first_line + offset
             )
@@ -406,6 +542,8 @@ def _quota(
         )
     if max_cost is not None and counter.usd_per_million is not None:
         cost = per_million(stats.tokens, counter.usd_per_million)
+        if stats.requests:  # Batch request lines cost their own model's batch price
+            cost = _cost(stats, counter) or Decimal(0)
         if cost > max_cost:
             return (
                 f"cost quota exceeded at line {line}: {usd(cost)} USD > --max-cost "
@@ -416,6 +554,14 @@ def _quota(
 
 def cost(stats: PipeStats, counter: LineCounter) -> Decimal | None:
     """The exact cost of the tokens counted, or None without a price."""
-    if counter.usd_per_million is None:
-        return None
-    return per_million(stats.tokens, counter.usd_per_million)
+    return _cost(stats, counter)
+
+
+def _cost(stats: PipeStats, counter: LineCounter) -> Decimal | None:
+    """Text lines at `counter`'s price, plus each Batch request at its model's batch price."""
+    priced = [totals.input_usd for totals in stats.requests.values()]
+    text_tokens = stats.tokens - sum(totals.input_tokens for totals in stats.requests.values())
+    if counter.usd_per_million is not None:
+        priced.append(per_million(text_tokens, counter.usd_per_million))
+    known = [amount for amount in priced if amount is not None]
+    return exact_sum(known) if known else None

@@ -16,7 +16,7 @@ import decimal
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from importlib.resources import files
 from typing import Any
@@ -29,7 +29,15 @@ from .spec import check_name
 PER_TOKENS = 1_000_000
 PRICES_ENV = "LLM_COST_PRICES"
 TABLE_FIELDS = ("as_of", "source", "models")
-PRICE_FIELDS = ("model", "encoding", "input", "cached_input", "output", "source")
+PRICE_FIELDS = ("model", "encoding", "input", "cached_input", "output", "source", "as_of", "tiers")
+TIER_FIELDS = ("input", "cached_input", "output", "source")
+# OpenAI's processing tiers: the list price, the Batch API, Flex and Priority processing.
+STANDARD = "standard"
+TIERS = (STANDARD, "batch", "flex", "priority")
+# Prices older than this many days get a warning: list prices change several times a year.
+MAX_PRICE_AGE_DAYS = 180
+MAX_PRICE_AGE_ENV = "LLM_COST_MAX_PRICE_AGE"
+TODAY_ENV = "LLM_COST_TODAY"  # YYYY-MM-DD: "today" for the age check, so that output can be pinned
 # A dated snapshot (`gpt-4o-2024-08-06`, `gpt-4-0613`) is priced like its model when it has no
 # price of its own; nothing else is guessed (`o3-mini` is not `o3`).
 _SNAPSHOT = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{4})$")
@@ -138,6 +146,14 @@ class ModelPrice:
     output: Decimal | None = attrs.field(default=None, converter=_optional_money)
     source: str = ""
     as_of: datetime.date | None = None
+    tier: str = STANDARD
+    # The same model's prices at other tiers (batch, flex, priority), each a ModelPrice whose
+    # `tier` says which; empty when only the standard price is known.
+    tiers: Mapping[str, ModelPrice] = attrs.field(factory=dict, eq=False, repr=False)
+
+    def at(self, tier: str) -> ModelPrice | None:
+        """This model's price at `tier`, or None when that tier has no known price."""
+        return self if tier == self.tier else self.tiers.get(tier)
 
     def cost(self, input_tokens: int = 0, cached_tokens: int = 0, output_tokens: int = 0) -> Cost:
         """The exact cost of a request. `input_tokens` includes `cached_tokens`, as in OpenAI's
@@ -183,6 +199,14 @@ def per_million(tokens: int, usd_per_million: Decimal) -> Decimal:
     return _EXACT.scaleb(_EXACT.multiply(Decimal(tokens), usd_per_million), -6)
 
 
+def exact_sum(amounts: Iterable[Decimal]) -> Decimal:
+    """The sum of `amounts` with no digit rounded away (`sum` would round to 28 digits)."""
+    total = Decimal(0)
+    for amount in amounts:
+        total = _EXACT.add(total, amount)
+    return total
+
+
 def usd(amount: Decimal) -> str:
     """Every digit of `amount` and no more: 0.0000025, 12.5, 0 (never 2.5E-6)."""
     text = format(amount.normalize(_EXACT), "f")
@@ -200,6 +224,8 @@ def parse_prices(data: bytes | str, label: str) -> list[ModelPrice]:
         raise PricesError(f"{label}: not valid JSON: {exc}") from None
     if not isinstance(table, dict):
         raise PricesError(f"{label}: must hold a JSON object with 'as_of' and 'models'")
+    if "models" not in table and is_litellm_table(table):
+        return parse_litellm_prices(table, label)
     _check_fields(label, table, TABLE_FIELDS, required=("as_of", "models"))
     as_of = _date(label, table["as_of"])
     source = table.get("source", "")
@@ -228,28 +254,68 @@ def parse_prices(data: bytes | str, label: str) -> list[ModelPrice]:
         if entry["model"] in seen:
             raise PricesError(f"{where}: model {entry['model']!r} is listed twice")
         seen.add(entry["model"])
-        try:
-            price = ModelPrice(
-                model=entry["model"],
-                encoding=entry["encoding"],
-                input=entry["input"],
-                cached_input=entry.get("cached_input"),
-                output=entry.get("output"),
-                source=entry.get("source", source),
-                as_of=as_of,
+        entry_as_of = _date(where, entry["as_of"]) if "as_of" in entry else as_of
+        entry_source = entry.get("source", source)
+        price = _entry_price(where, entry, entry["model"], entry_source, entry_as_of, STANDARD)
+        tiers = entry.get("tiers", {})
+        if not isinstance(tiers, dict):
+            raise PricesError(f"{where}: 'tiers' must be an object such as {{\"batch\": {{...}}}}")
+        found: dict[str, ModelPrice] = {}
+        for tier, fields in tiers.items():
+            if tier not in TIERS[1:]:
+                raise PricesError(
+                    f"{where}: unknown tier {tier!r} (allowed: {', '.join(TIERS[1:])})"
+                )
+            at = f"{where}: tiers.{tier}"
+            if not isinstance(fields, dict):
+                raise PricesError(f"{at}: must be an object")
+            _check_fields(at, fields, TIER_FIELDS, required=("input",))
+            if "source" in fields and not (
+                isinstance(fields["source"], str) and fields["source"].strip()
+            ):
+                raise PricesError(f"{at}: 'source' must be a non-empty string")
+            found[tier] = _entry_price(
+                at,
+                {**fields, "encoding": entry["encoding"]},
+                entry["model"],
+                fields.get("source") or entry_source,
+                entry_as_of,
+                tier,
             )
-        except (TypeError, ValueError) as exc:
-            field = next(
-                (
-                    name
-                    for name in ("input", "cached_input", "output")
-                    if name in entry and _bad_money(entry[name])
-                ),
-                "price",
-            )
-            raise PricesError(f"{where}: {field!r}: {exc}") from None
-        prices.append(price)
+        prices.append(attrs.evolve(price, tiers=found) if found else price)
     return prices
+
+
+def _entry_price(
+    where: str,
+    entry: Mapping[str, Any],
+    model: str,
+    source: str,
+    as_of: datetime.date,
+    tier: str,
+) -> ModelPrice:
+    """One tier's ModelPrice from its fields; a bad price is a one-line PricesError."""
+    try:
+        return ModelPrice(
+            model=model,
+            encoding=entry["encoding"],
+            input=entry["input"],
+            cached_input=entry.get("cached_input"),
+            output=entry.get("output"),
+            source=source,
+            as_of=as_of,
+            tier=tier,
+        )
+    except (TypeError, ValueError) as exc:
+        field = next(
+            (
+                name
+                for name in ("input", "cached_input", "output")
+                if name in entry and _bad_money(entry[name])
+            ),
+            "price",
+        )
+        raise PricesError(f"{where}: {field!r}: {exc}") from None
 
 
 def _bad_money(value: Any) -> bool:
@@ -320,12 +386,23 @@ class PriceTable:
 
     entries: Mapping[str, PriceEntry]
 
-    def lookup(self, model: str) -> PriceEntry | None:
-        """The price of `model`, or of the model it is a dated snapshot of; None if unknown."""
+    def lookup(self, model: str, tier: str = STANDARD) -> PriceEntry | None:
+        """The price of `model` at `tier`, or of the model it is a dated snapshot of; None if
+        unknown (`tiers_of` tells an unknown model from one without that tier)."""
         entry = self.entries.get(model)
         if entry is None and _SNAPSHOT.search(model):
             entry = self.entries.get(_SNAPSHOT.sub("", model))
-        return entry
+        if entry is None or tier == STANDARD:
+            return entry
+        price = entry.price.at(tier)
+        return None if price is None else PriceEntry(price, entry.origin)
+
+    def tiers_of(self, model: str) -> list[str]:
+        """The tiers `model` has a price at (its snapshot's model's), standard first."""
+        entry = self.lookup(model)
+        if entry is None:
+            return []
+        return [tier for tier in TIERS if entry.price.at(tier) is not None]
 
     def by_model(self) -> list[PriceEntry]:
         """Every entry, sorted by model name."""
@@ -342,6 +419,101 @@ def price_table(path: str | None = None) -> PriceTable:
         for price in load_prices(path):
             entries[price.model] = PriceEntry(price, path)
     return PriceTable(entries)
+
+
+# -- LiteLLM's price list ----------------------------------------------------------------------
+
+# LiteLLM's `model_prices_and_context_window.json` (which tokencost and other tools share): one
+# object per model name, prices in USD per token. Our field <- theirs, per tier.
+LITELLM_FIELDS = {
+    STANDARD: ("input_cost_per_token", "cache_read_input_token_cost", "output_cost_per_token"),
+    "batch": ("input_cost_per_token_batches", None, "output_cost_per_token_batches"),
+    "flex": (
+        "input_cost_per_token_flex",
+        "cache_read_input_token_cost_flex",
+        "output_cost_per_token_flex",
+    ),
+    "priority": (
+        "input_cost_per_token_priority",
+        "cache_read_input_token_cost_priority",
+        "output_cost_per_token_priority",
+    ),
+}
+LITELLM_SOURCE = "LiteLLM model_prices_and_context_window.json"
+NO_ENCODING = ""  # a price that names no encoding: only a plugin's mapping can count its text
+
+
+def is_litellm_table(table: Mapping[str, Any]) -> bool:
+    """Whether a JSON object is LiteLLM's price list rather than llm-cost's own format."""
+    return any(
+        isinstance(entry, dict)
+        and any(key.endswith("_cost_per_token") or key == "litellm_provider" for key in entry)
+        for entry in table.values()
+    )
+
+
+def parse_litellm_prices(table: Mapping[str, Any], label: str) -> list[ModelPrice]:
+    """LiteLLM's prices per token as ours per 1M tokens, exactly: each number is read as the
+    decimal it is written as (its shortest repr, as Python's json writes floats) and its point
+    moved six places. An entry with no per-token input price (an image or audio model) is left
+    out; one with a bad price is left out too, and one warning counts them and names the first.
+    The file carries no date, so its prices have none (and no age warning)."""
+    prices: list[ModelPrice] = []
+    bad: list[str] = []
+    for model, entry in table.items():
+        if model == "sample_spec":  # LiteLLM's documentation of its own fields
+            continue
+        if not isinstance(entry, dict):
+            bad.append(f"{_short(model)!r}: not an object")
+            continue
+        if entry.get("input_cost_per_token") is None:
+            if entry.get("output_cost_per_token") is not None:
+                bad.append(f"{_short(model)!r}: an output price without an input price")
+            continue
+        try:
+            price = _litellm_price(model, entry, STANDARD)
+            tiers = {}
+            for tier in TIERS[1:]:
+                if entry.get(LITELLM_FIELDS[tier][0]) is not None:
+                    tiers[tier] = _litellm_price(model, entry, tier)
+        except (TypeError, ValueError) as exc:
+            bad.append(f"{_short(model)!r}: {exc}")
+            continue
+        prices.append(attrs.evolve(price, tiers=tiers) if tiers else price)
+    if bad:
+        import warnings
+
+        warnings.warn(
+            f"{label}: skipped {len(bad)} LiteLLM entr{'y' if len(bad) == 1 else 'ies'} "
+            f"without a usable price, the first: {bad[0]}",
+            stacklevel=2,
+        )
+    return prices
+
+
+def _litellm_price(model: str, entry: Mapping[str, Any], tier: str) -> ModelPrice:
+    """One tier of a LiteLLM entry; ValueError names the field that is not a price."""
+    values: list[Decimal | None] = []
+    for name in LITELLM_FIELDS[tier]:
+        value = None if name is None else entry.get(name)
+        if value is None:
+            values.append(None)
+            continue
+        try:
+            per_token = _money(value)
+            values.append(_money(_EXACT.scaleb(per_token, 6)))
+        except (TypeError, ValueError, decimal.DecimalException) as exc:
+            raise ValueError(f"{name}: {exc}") from None
+    inp, cached, out = values
+    return ModelPrice(
+        model=model,
+        encoding=NO_ENCODING,
+        input=inp,
+        cached_input=cached,
+        output=out,
+        source=LITELLM_SOURCE,
+        tier=tier,
+    )
 
 
 def encoding_name_for_model(model: str, table: PriceTable) -> str:
@@ -362,7 +534,63 @@ def encoding_for_model(model: str, table: PriceTable) -> Any:
     from .plugins import registry, uninstalled_encoding_message
 
     name = encoding_name_for_model(model, table)
+    if name == NO_ENCODING:
+        raise UnknownEncodingError(
+            f"model {model!r} has a price but no installed plugin says which encoding counts "
+            "its text: counting it needs a plugin that maps it (see `llm-cost plugins`); its "
+            f"cost can be estimated from token counts: llm-cost estimate -m {model} "
+            "--input-tokens N"
+        )
     try:
         return registry().get_encoding(name)
     except UnknownEncodingError:
         raise UnknownEncodingError(uninstalled_encoding_message(model, name)) from None
+
+
+# -- how old the prices are ------------------------------------------------------------------
+
+
+def today() -> datetime.date:
+    """Today's date, or $LLM_COST_TODAY's (YYYY-MM-DD) so that tests and golden output do not
+    depend on the clock."""
+    pinned = os.environ.get(TODAY_ENV)
+    if pinned:
+        try:
+            return _date(TODAY_ENV, pinned)
+        except PricesError:
+            raise PricesError(
+                f"${TODAY_ENV} must be a date written YYYY-MM-DD, not {pinned!r}"
+            ) from None
+    return datetime.date.today()
+
+
+def max_price_age() -> int:
+    """The age in days past which prices get a warning: $LLM_COST_MAX_PRICE_AGE, else 180."""
+    text = os.environ.get(MAX_PRICE_AGE_ENV, "").strip()
+    if not text:
+        return MAX_PRICE_AGE_DAYS
+    if not text.isascii() or not text.isdigit():
+        raise PricesError(f"${MAX_PRICE_AGE_ENV} must be a number of days, not {text!r}")
+    return int(text)
+
+
+def stale_price_warning(
+    prices: list[ModelPrice], max_age_days: int, on: datetime.date
+) -> str | None:
+    """One line saying that the oldest of `prices` is more than `max_age_days` old on `on`,
+    or None when all are recent enough (or have no date)."""
+    dated = [price for price in prices if price.as_of is not None]
+    if not dated:
+        return None
+    oldest = min(dated, key=lambda price: (price.as_of, price.model))
+    assert oldest.as_of is not None
+    age = (on - oldest.as_of).days
+    if age <= max_age_days:
+        return None
+    models = sorted({price.model for price in dated if price.as_of == oldest.as_of})
+    named = models[0] if len(models) == 1 else f"{models[0]} and {len(models) - 1} more"
+    return (
+        f"the price of {named} is from {oldest.as_of.isoformat()}, {age} days ago (more than "
+        f"{max_age_days}); prices change, so check them or give current ones with --prices FILE "
+        "(--max-price-age DAYS or --ignore-price-age to change this check)"
+    )

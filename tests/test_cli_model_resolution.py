@@ -17,7 +17,7 @@ COMMANDS = ("count", "default", "estimate", "report", "pipe")
 @pytest.fixture
 def files(tmp_path: Path, encoding_name: str) -> dict[str, str]:
     prices = {
-        "as_of": "2025-01-01",
+        "as_of": "2025-08-01",
         "models": [
             {"model": "house-model", "encoding": encoding_name, "input": "0.5"},
             {"model": "their-model", "encoding": "not-installed-enc", "input": "1"},

@@ -64,6 +64,10 @@ def completing(words: str) -> tuple[tuple[str, str], ...]:
     )
 
 
+# "Today" for the prices' age check, so that output does not change with the clock: 25 days
+# after the built-in table's date, so no case warns unless it sets a later day.
+TODAY = (("LLM_COST_TODAY", "2025-09-01"),)
+LATER = (("LLM_COST_TODAY", "2026-02-04"),)  # 181 days after 2025-08-07
 CASES = [
     # estimate
     Case("estimate-text", "estimate -m gpt-4o --text 'hello world'"),
@@ -97,6 +101,51 @@ CASES = [
         "estimate -m text-embedding-3-small --input-tokens 10 --output-tokens 5",
         CL100K,
     ),
+    Case(
+        "estimate-tier-batch",
+        "estimate -m gpt-5 --tier batch --input-tokens 1000000 --cached-tokens 200000 "
+        "--output-tokens 1000",
+    ),
+    Case("estimate-tier-priority-json", "estimate -m gpt-4o --tier priority --text hi --json"),
+    Case("estimate-tier-missing", "estimate -m gpt-5-chat-latest --tier batch --text x"),
+    Case(
+        "estimate-snapshot-own-price",
+        "estimate -m gpt-4o-2024-05-13 --input-tokens 1000 --output-tokens 1000",
+    ),
+    Case("estimate-stale-prices", "estimate -m gpt-4o --text 'hello world'", env=LATER),
+    Case(
+        "estimate-stale-ignored",
+        "estimate -m gpt-4o --ignore-price-age --text 'hello world'",
+        env=LATER,
+    ),
+    Case(
+        "estimate-stale-max-age",
+        "estimate -m gpt-4o --max-price-age 365 --text 'hello world'",
+        env=LATER,
+    ),
+    Case(
+        "estimate-stale-env-max-age",
+        "estimate -m gpt-4o --text 'hello world'",
+        env=(*LATER, ("LLM_COST_MAX_PRICE_AGE", "30")),
+    ),
+    Case(
+        "estimate-litellm-priced-only",
+        "estimate -m claude-haiku-4-5 --prices inputs/litellm-prices.json --input-tokens 1000 "
+        "--output-tokens 100 --json",
+    ),
+    Case(
+        "estimate-litellm-needs-plugin",
+        "estimate -m claude-haiku-4-5 --prices inputs/litellm-prices.json --text hi",
+    ),
+    Case(
+        "estimate-litellm-batch",
+        "estimate -m gpt-4o --prices inputs/litellm-prices.json --tier batch --text 'hello world'",
+    ),
+    Case(
+        "estimate-litellm-string-price",
+        "estimate -m in-house-7b --prices inputs/litellm-prices.json --input-tokens 10 "
+        "--output-tokens 10",
+    ),
     Case("estimate-tokens-and-text", "estimate -m gpt-4o --input-tokens 1 --text x"),
     Case("estimate-no-model", "estimate --text x"),
     Case("estimate-unknown-model", "estimate -m gpt-9 --text x", BOTH, exactly=True),
@@ -113,6 +162,9 @@ CASES = [
     Case("models-json", "models --json", BOTH, exactly=True),
     Case("models-user-prices", "models --prices inputs/prices.json", BOTH, exactly=True),
     Case("models-o200k-only", "models", O200K, exactly=True),
+    Case("models-batch", "models --tier batch", BOTH, exactly=True),
+    Case("models-litellm", "models --prices inputs/litellm-prices.json", BOTH, exactly=True),
+    Case("models-flex-json", "models --tier flex --json", BOTH, exactly=True),
     # report
     Case("report", "report inputs/a.txt inputs/b.md"),
     Case("report-model-json", "report -m gpt-4 --json inputs/a.txt", CL100K),
@@ -128,12 +180,21 @@ CASES = [
         "pipe -m gpt-4o --workers 2 --chunk-bytes 50 inputs/mixed.jsonl",
     ),
     Case("pipe-chat", "pipe --field messages inputs/chat.jsonl"),
+    Case("pipe-chat-no-field", "pipe inputs/chat.jsonl"),
     Case("pipe-nested-field", "pipe -m gpt-4.1-nano --field request.prompt inputs/nested.jsonl"),
     Case("pipe-two-files", "pipe inputs/hello.jsonl - inputs/nested.jsonl", stdin="mixed.jsonl"),
     Case("pipe-summary", "pipe --summary -m gpt-4o inputs/mixed.jsonl"),
     Case("pipe-max-tokens", "pipe --max-tokens 5 --summary inputs/hello.jsonl"),
     Case("pipe-max-cost", "pipe -m gpt-4o --max-cost 0.00001 inputs/hello.jsonl"),
     Case("pipe-fail-fast", "pipe --fail-fast inputs/mixed.jsonl"),
+    Case(
+        "pipe-batch-tier-stale",
+        "pipe -m gpt-4o-mini --tier batch --summary inputs/hello.jsonl",
+        env=LATER,
+    ),
+    Case("pipe-batch-requests", "pipe --summary inputs/batch.jsonl", BOTH),
+    Case("pipe-batch-requests-stale", "pipe inputs/batch.jsonl", BOTH, env=LATER),
+    Case("report-tier-flex", "report -m o3 --tier flex inputs/a.txt", env=LATER),
     Case("pipe-unpriced-model", "pipe -m gpt-4.5 inputs/hello.jsonl"),
     Case("pipe-max-cost-unpriced", "pipe -e o200k --max-cost 1 inputs/hello.jsonl"),
     Case("pipe-missing-file", "pipe inputs/hello.jsonl inputs/missing.jsonl"),
@@ -261,6 +322,7 @@ def test_golden(case: Case, tmp_path):
     if not case.needs <= installed or (case.exactly and installed != case.needs):
         pytest.skip(f"needs {'exactly ' if case.exactly else ''}{', '.join(sorted(case.needs))}")
     env = {k: v for k, v in os.environ.items() if not k.startswith("LLM_COST_")}
+    env.update(TODAY)
     env.update(case.env)
     stdin = (GOLDEN / "inputs" / case.stdin).read_bytes() if case.stdin else b""
     cwd = GOLDEN

@@ -26,6 +26,7 @@ from llm_cost_core.pipe import LineCounter, Source, run_pipe
 _BESIDE = Path(sys.executable).with_name("llm-cost")
 LLM_COST = str(_BESIDE) if _BESIDE.exists() else shutil.which("llm-cost") or "llm-cost"
 CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith("LLM_COST_")}
+CLEAN_ENV["LLM_COST_TODAY"] = "2025-09-01"  # the prices' age check does not follow the clock
 
 
 def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
@@ -63,9 +64,9 @@ GOOD = [
 ]
 # (line, reason on stderr): each must come out unchanged.
 BAD = [
-    (b"{}\n", "no field 'text'"),
-    (b"{ }\r\n", "no field 'text'"),
-    (b'{"other": "x"}\n', "no field 'text'"),
+    (b"{}\n", "no field 'text' or 'messages'"),
+    (b"{ }\r\n", "no field 'text' or 'messages'"),
+    (b'{"other": "x"}\n', "no field 'text' or 'messages'"),
     (b"not json\n", "not JSON: Expecting value at column 1"),
     (b'{"text": "x"} trailing\n', "not JSON: Extra data at column 15"),
     (b"[1, 2]\n", "not a JSON object (an array)"),
@@ -272,7 +273,9 @@ def test_two_workers_give_the_same_bytes_as_one(tmp_path):
     assert one.stdout == two.stdout
     assert one.stderr == two.stderr
     assert len(split_lines(one.stdout)) == 3000
-    assert one.stderr.count(b"\n") == len(range(5, 3000, 37))
+    shown = re.findall(rb"^line [0-9]+: ", one.stderr, re.M)
+    summed = re.findall(rb"^\.\.\. and ([0-9,]+) more like it: ", one.stderr, re.M)
+    assert len(shown) + sum(int(n.replace(b",", b"")) for n in summed) == len(range(5, 3000, 37))
 
 
 def test_workers_stream_an_endless_input_in_bounded_memory(encoding_name):
@@ -479,3 +482,67 @@ def test_an_input_that_cannot_be_read_is_named_not_the_output(workers):
     assert done.stderr.decode() == (
         "llm-cost: error: cannot read /proc/self/mem: Input/output error\n"
     )
+def _fine_tuning_jsonl(n: int) -> tuple[bytes, list[list[dict]]]:
+    """A fine-tuning file as OpenAI documents it: one {"messages": [...]} object per line."""
+    rng = random.Random(17)
+    chats = []
+    for i in range(n):
+        chat = [{"role": "system", "content": "You are terse."}]
+        chat.append({"role": "user", "content": f"question {i}: " + "ok " * rng.randrange(9)})
+        if i % 3:
+            chat.append({"role": "assistant", "name": "bot", "content": "caf\u00e9 \U0001f600"})
+        if i % 5 == 0:
+            chat.append({"role": "user", "content": [{"type": "text", "text": "part"}]})
+        chats.append(chat)
+    data = b"".join(json.dumps({"messages": chat}).encode() + b"\n" for chat in chats)
+    return data, chats
+
+
+def test_the_readme_pipe_example_counts_every_chat_line(tmp_path):
+    """The README's own `pipe` line, run as written on a chat (fine-tuning) JSONL file."""
+    needs("o200k")
+    from llm_cost_core.chat import count_messages
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    line = next(row for row in readme.splitlines() if row.startswith("$ llm-cost pipe "))
+    args = line.removeprefix("$ llm-cost ").split("<")[0].split()
+    data, chats = _fine_tuning_jsonl(400)
+    done = run(*args, stdin=data)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == b""
+    out = [json.loads(row) for row in split_lines(done.stdout)]
+    enc = lc.get_encoding("o200k")
+    assert [row["llm_cost"]["tokens"] for row in out] == [count_messages(enc, c) for c in chats]
+    assert [row["messages"] for row in out] == chats
+
+
+def test_text_wins_over_messages_and_field_still_chooses():
+    needs("o200k")
+    enc = lc.get_encoding("o200k")
+    line = b'{"messages": [{"role": "user", "content": "a b c"}], "text": "hello world"}\n'
+    out, messages, _ = pipe(line, LineCounter("o200k"))
+    assert json.loads(out)["llm_cost"]["tokens"] == enc.count("hello world")
+    out, messages, _ = pipe(line, LineCounter("o200k", "messages"))
+    assert json.loads(out)["llm_cost"]["tokens"] == 3 + 3 + enc.count("user") + enc.count("a b c")
+    _, messages, _ = pipe(b'{"prompt": "x"}\n', LineCounter("o200k", "text"))
+    assert messages == ["line 1: no field 'text'"]
+
+
+def test_repeated_reasons_are_summed_up_and_no_counted_line_fails():
+    needs("o200k")
+    data = b'{"prompt": "x"}\n' * 1000 + b"[1]\n"
+    done = run("pipe", stdin=data)
+    assert done.returncode == 1
+    assert done.stdout == data
+    assert done.stderr.decode().splitlines() == [
+        "line 1: no field 'text' or 'messages'",
+        "line 2: no field 'text' or 'messages'",
+        "line 3: no field 'text' or 'messages'",
+        "line 1001: not a JSON object (an array)",
+        "... and 997 more like it: no field 'text' or 'messages'",
+        "llm-cost: error: none of the 1,001 lines could be counted; a line needs a 'text' or "
+        "'messages' field, or name one with --field PATH",
+    ]
+    # One countable line is enough for exit 0; an empty input is not an error either.
+    assert run("pipe", stdin=data + b'{"text": "x"}\n').returncode == 0
+    assert run("pipe", stdin=b"").returncode == 0

@@ -8,6 +8,7 @@ import sys
 import textwrap
 from decimal import Decimal
 from importlib.metadata import EntryPoint
+from pathlib import Path
 
 import pytest
 
@@ -25,7 +26,7 @@ from llm_cost_core.prices import (
     usd,
 )
 
-# USD per 1M tokens: input / cached input / output, as issue 4 lists them.
+# USD per 1M tokens: input / cached input / output, as issue 4 lists them, and issue 17 adds.
 LISTED = {
     "gpt-4o": ("2.50", "1.25", "10.00"),
     "gpt-4o-mini": ("0.15", "0.075", "0.60"),
@@ -44,6 +45,50 @@ LISTED = {
     "text-embedding-3-small": ("0.02", None, None),
     "text-embedding-3-large": ("0.13", None, None),
     "text-embedding-ada-002": ("0.10", None, None),
+    # issue 17: every current text model and the snapshots priced differently from their model
+    "gpt-5-chat-latest": ("1.25", "0.125", "10.00"),
+    "gpt-4o-2024-05-13": ("5.00", None, "15.00"),
+    "chatgpt-4o-latest": ("5.00", None, "15.00"),
+    "o1-mini": ("1.10", "0.55", "4.40"),
+    "o1-pro": ("150.00", None, "600.00"),
+    "o3-mini": ("1.10", "0.55", "4.40"),
+    "o3-pro": ("20.00", None, "80.00"),
+    "o3-deep-research": ("10.00", "2.50", "40.00"),
+    "o4-mini-deep-research": ("2.00", "0.50", "8.00"),
+    "codex-mini-latest": ("1.50", "0.375", "6.00"),
+    "gpt-4.5-preview": ("75.00", "37.50", "150.00"),
+    "gpt-4-turbo-preview": ("10.00", None, "30.00"),
+    "gpt-4-0125-preview": ("10.00", None, "30.00"),
+    "gpt-4-1106-preview": ("10.00", None, "30.00"),
+    "gpt-4-32k": ("60.00", None, "120.00"),
+    "gpt-3.5-turbo-1106": ("1.00", None, "2.00"),
+    "gpt-3.5-turbo-0613": ("1.50", None, "2.00"),
+    "gpt-3.5-turbo-16k": ("3.00", None, "4.00"),
+    "gpt-3.5-turbo-0301": ("1.50", None, "2.00"),
+    "gpt-3.5-turbo-instruct": ("1.50", None, "2.00"),
+}
+# Other tiers, as OpenAI's pricing page lists them: (model, tier) -> input / cached / output.
+LISTED_TIERS = {
+    ("gpt-5", "batch"): ("0.625", "0.0625", "5.00"),
+    ("gpt-5", "flex"): ("0.625", "0.0625", "5.00"),
+    ("gpt-5", "priority"): ("2.50", "0.25", "20.00"),
+    ("gpt-5-mini", "priority"): ("0.45", "0.045", "3.60"),
+    ("gpt-5-nano", "flex"): ("0.025", "0.0025", "0.20"),
+    ("gpt-4.1", "batch"): ("1.00", None, "4.00"),
+    ("gpt-4.1", "priority"): ("3.50", "0.875", "14.00"),
+    ("gpt-4o", "batch"): ("1.25", None, "5.00"),
+    ("gpt-4o", "priority"): ("4.25", "2.125", "17.00"),
+    ("gpt-4o-2024-05-13", "batch"): ("2.50", None, "7.50"),
+    ("gpt-4o-2024-05-13", "priority"): ("8.75", None, "26.25"),
+    ("gpt-4o-mini", "batch"): ("0.075", None, "0.30"),
+    ("o3", "flex"): ("1.00", "0.25", "4.00"),
+    ("o4-mini", "flex"): ("0.55", "0.1375", "2.20"),
+    ("o1-pro", "batch"): ("75.00", None, "300.00"),
+    ("o3-pro", "batch"): ("10.00", None, "40.00"),
+    ("gpt-4", "batch"): ("15.00", None, "30.00"),
+    ("gpt-3.5-turbo", "batch"): ("0.25", None, "0.75"),
+    ("text-embedding-3-small", "batch"): ("0.01", None, None),
+    ("text-embedding-3-large", "batch"): ("0.065", None, None),
 }
 
 
@@ -65,6 +110,27 @@ def test_core_table_holds_the_listed_prices_exactly():
         assert price.as_of == datetime.date(2025, 8, 7)
         assert price.source
         assert price.encoding in ("o200k", "cl100k")
+
+
+def test_core_table_holds_the_listed_tier_prices_exactly():
+    table = PriceTable({p.model: PriceEntry(p, "core") for p in core_prices()})
+    for (model, tier), (inp, cached, out) in LISTED_TIERS.items():
+        entry = table.lookup(model, tier)
+        assert entry is not None, (model, tier)
+        price = entry.price
+        assert (price.tier, price.input, price.cached_input, price.output) == (
+            tier,
+            _dec(inp),
+            _dec(cached),
+            _dec(out),
+        ), (model, tier)
+        assert price.as_of == datetime.date(2025, 8, 7) and price.source
+    # A snapshot takes its model's tiers; a model without a tier has no price there.
+    assert table.lookup("gpt-4o-2024-08-06", "batch").price.input == Decimal("1.25")
+    assert table.lookup("gpt-5-chat-latest", "batch") is None
+    assert table.tiers_of("gpt-5-chat-latest") == ["standard"]
+    assert table.tiers_of("gpt-5") == ["standard", "batch", "flex", "priority"]
+    assert table.tiers_of("no-such-model") == []
 
 
 def test_core_prices_are_registered_through_cores_plugin():
@@ -461,3 +527,156 @@ def test_as_of_refuses_every_other_form_on_every_python(text):
 def test_as_of_must_be_a_string():
     with pytest.raises(PricesError, match="'as_of' must be a date written YYYY-MM-DD, not \"20"):
         parse_prices(table(GOOD, as_of=20250807), "p.json")
+
+
+def test_a_price_file_with_tiers_and_its_own_dates():
+    prices = parse_prices(
+        json.dumps(
+            {
+                "as_of": "2025-01-01",
+                "models": [
+                    {"model": "a", "encoding": "o200k", "input": 1},
+                    {
+                        "model": "b",
+                        "encoding": "o200k",
+                        "input": "2.00",
+                        "output": 8,
+                        "as_of": "2025-06-30",
+                        "source": "b's page",
+                        "tiers": {
+                            "batch": {"input": "1.00", "output": "4.00"},
+                            "priority": {"input": 3.5, "cached_input": 0.875, "source": "p"},
+                        },
+                    },
+                ],
+            }
+        ),
+        "p.json",
+    )
+    a, b = prices
+    assert a.as_of == datetime.date(2025, 1, 1) and a.tiers == {}
+    assert b.as_of == datetime.date(2025, 6, 30)
+    assert b.at("batch") == ModelPrice(
+        "b", "o200k", "1.00", None, "4.00", "b's page", datetime.date(2025, 6, 30), "batch"
+    )
+    assert b.at("priority").source == "p" and b.at("priority").output is None
+    assert b.at("flex") is None and b.at("standard") is b
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"tiers": []}, "models[0] (m): 'tiers' must be an object"),
+        ({"tiers": {"cheap": {"input": 1}}}, "unknown tier 'cheap' (allowed: batch, flex"),
+        ({"tiers": {"batch": 1}}, "models[0] (m): tiers.batch: must be an object"),
+        ({"tiers": {"batch": {}}}, "tiers.batch: missing field 'input'"),
+        ({"tiers": {"batch": {"input": -1}}}, "tiers.batch: 'input': -1 is negative"),
+        ({"tiers": {"batch": {"input": 1, "model": "x"}}}, "tiers.batch: unknown field 'model'"),
+        ({"as_of": "2025-8-1"}, "models[0] (m): 'as_of' must be a date written YYYY-MM-DD"),
+    ],
+)
+def test_bad_tiers_and_dates_are_one_line_errors(entry, message):
+    table = {"as_of": "2025-01-01", "models": [{"model": "m", "encoding": "o200k", "input": 1}]}
+    table["models"][0].update(entry)
+    with pytest.raises(PricesError) as info:
+        parse_prices(json.dumps(table), "p.json")
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_stale_prices_get_one_warning_measured_against_the_given_day():
+    from llm_cost_core.prices import stale_price_warning
+
+    old = ModelPrice("m", "o200k", "1", as_of=datetime.date(2025, 1, 1))
+    new = ModelPrice("n", "o200k", "1", as_of=datetime.date(2025, 6, 1))
+    on = datetime.date(2025, 6, 30)  # 180 days after 2025-01-01
+    assert stale_price_warning([old, new], 180, on) is None
+    message = stale_price_warning([new, old], 180, on + datetime.timedelta(days=1))
+    assert message.startswith("the price of m is from 2025-01-01, 181 days ago (more than 180)")
+    assert stale_price_warning([new], 28, on) is not None  # 29 days old
+    assert stale_price_warning([new], 29, on) is None
+    assert stale_price_warning([ModelPrice("x", "o200k", "1")], 0, on) is None  # no date
+
+
+LITELLM_FILE = Path(__file__).parent / "golden" / "inputs" / "litellm-prices.json"
+
+
+def test_a_litellm_price_list_is_read_per_1m_exactly():
+    with pytest.warns(UserWarning) as caught:
+        prices = {p.model: p for p in parse_prices(LITELLM_FILE.read_bytes(), "l.json")}
+    gpt = prices["gpt-4o"]
+    assert (gpt.input, gpt.cached_input, gpt.output) == (
+        Decimal("2.5"),
+        Decimal("1.25"),
+        Decimal("10"),
+    )
+    assert gpt.encoding == "" and gpt.as_of is None and "LiteLLM" in gpt.source
+    assert gpt.at("batch").input == Decimal("1.25") and gpt.at("priority").output == Decimal("17")
+    mini = prices["o4-mini"]
+    assert mini.at("flex").cached_input == Decimal("0.1375")  # 1.375e-07 per token
+    assert prices["in-house-7b"].input == Decimal("0.3")  # a string, "3e-07"
+    assert prices["free-model"].input == 0 and prices["tiny-price"].input == Decimal("0.000001")
+    assert "sample_spec" not in prices and "dall-e-3" not in prices  # no per-token price
+    assert not any(name.startswith("bad-") for name in prices)
+    (warning,) = caught
+    message = str(warning.message)
+    assert message == (
+        "l.json: skipped 10 LiteLLM entries without a usable price, the first: 'bad-negative': "
+        "input_cost_per_token: -0.000001 is negative"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("-1e-06", "is negative"),
+        ('"cheap"', "is not a number written as JSON writes one"),
+        ("1e300", "too large"),
+        ("1e999999999", "1E+999999999 is too large"),
+        ("NaN", "is not a number"),
+        ("true", "a price must be a number, not bool"),
+        ("1e-40", "too many decimal places"),
+        ("[1]", "a price must be a number, not list"),
+        ("{}", "a price must be a number, not dict"),
+    ],
+)
+def test_each_hostile_litellm_price_is_skipped_with_a_one_line_warning(value, reason):
+    bad = '{"input_cost_per_token": ' + value + "}"
+    text = '{"good": {"input_cost_per_token": 1e-06}, "bad": ' + bad + "}"
+    with pytest.warns(UserWarning) as caught:
+        prices = parse_prices(text, "l.json")
+    assert [p.model for p in prices] == ["good"]
+    (warning,) = caught
+    assert "'bad': input_cost_per_token: " in str(warning.message)
+    assert reason in str(warning.message) and "\n" not in str(warning.message)
+
+
+def test_litellm_models_are_priced_but_need_a_plugin_to_be_counted(tmp_path):
+    from llm_cost_core.prices import encoding_for_model
+
+    path = tmp_path / "l.json"
+    path.write_text('{"their-model": {"input_cost_per_token": 3e-06, "litellm_provider": "x"}}')
+    table = price_table(str(path))
+    assert table.lookup("their-model").price.input == Decimal("3")
+    with pytest.raises(lc.UnknownEncodingError, match="needs a plugin that maps it"):
+        encoding_for_model("their-model", table)
+
+
+def test_today_is_the_clock_unless_pinned(monkeypatch):
+    from llm_cost_core.prices import max_price_age, today
+
+    monkeypatch.delenv("LLM_COST_TODAY")
+    before = datetime.date.today()
+    got = today()
+    assert before <= got <= datetime.date.today()
+    monkeypatch.setenv("LLM_COST_TODAY", "2030-01-02")
+    assert today() == datetime.date(2030, 1, 2)
+    monkeypatch.setenv("LLM_COST_TODAY", "tomorrow")
+    with pytest.raises(
+        PricesError, match=r"\$LLM_COST_TODAY must be a date written YYYY-MM-DD, not 'tomorrow'"
+    ):
+        today()
+    monkeypatch.delenv("LLM_COST_MAX_PRICE_AGE", raising=False)
+    assert max_price_age() == 180
+    monkeypatch.setenv("LLM_COST_MAX_PRICE_AGE", "-3")
+    with pytest.raises(PricesError, match="must be a number of days"):
+        max_price_age()

@@ -9,10 +9,23 @@ import click
 from ..errors import InputError
 from ..inputs import STDIN, TextStream
 from ..prices import usd
-from ._common import as_of, dumps, load_table, money, price_label, prices_option, resolve_model
+from ._common import (
+    as_of,
+    dumps,
+    load_table,
+    money,
+    price_age_options,
+    price_label,
+    priced_at,
+    prices_option,
+    resolve_model,
+    tier_option,
+    warn_if_stale,
+)
 
 if TYPE_CHECKING:
     from ..encoding import Encoding
+    from ..prices import PriceTable
 
 _TOKENS = click.IntRange(min=0)
 
@@ -41,7 +54,9 @@ _TOKENS = click.IntRange(min=0)
     help="How many of the input tokens are cached (billed at the cached-input price).",
 )
 @click.option("--output-tokens", type=_TOKENS, default=0, metavar="N", help="Output tokens.")
+@tier_option
 @prices_option
+@price_age_options
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
 @click.argument("files", nargs=-1, type=click.Path(allow_dash=True))
 def command(
@@ -50,7 +65,10 @@ def command(
     input_tokens: int | None,
     cached_tokens: int,
     output_tokens: int,
+    tier: str,
     prices_file: str | None,
+    max_price_age: int | None,
+    ignore_price_age: bool,
     as_json: bool,
     files: tuple[str, ...],
 ) -> None:
@@ -64,14 +82,20 @@ def command(
     if input_tokens is not None and (texts or files):
         raise click.UsageError("give --input-tokens or text to count (FILEs, --text), not both")
     table = load_table(prices_file)
-    encoding, entry = resolve_model(model, table)
+    if input_tokens is None:
+        encoding, entry = resolve_model(model, table, tier)
+    else:  # nothing to count: a model priced in a file needs no installed encoding
+        entry = priced_at(model, table, tier)
+        encoding = _encoding_if_installed(model, table)
     if entry is None:
         raise click.UsageError(
             f"no price for model {model!r}; give one in a price file with --prices FILE"
         )
     if input_tokens is None:
         input_tokens = _count_inputs(encoding, texts, files)
+    encoding_name = encoding.name if encoding is not None else None
     price = entry.price
+    warn_if_stale([price], max_price_age, ignore_price_age)
     try:
         cost = price.cost(input_tokens, cached_tokens, output_tokens)
     except ValueError as exc:
@@ -81,7 +105,8 @@ def command(
         out: dict[str, Any] = {
             "model": model,
             "price_model": price.model,
-            "encoding": encoding.name,
+            "tier": price.tier,
+            "encoding": encoding_name,
             "as_of": price.as_of.isoformat() if price.as_of else None,
             "price_from": entry.origin,
             "usd_per_1m": {
@@ -107,7 +132,7 @@ def command(
     from ..cli import print_table
 
     click.echo(
-        f"{price_label(model, entry)}: encoding {encoding.name}, "
+        f"{price_label(model, entry)}: encoding {encoding_name or 'none installed'}, "
         f"USD per 1M tokens as of {as_of(entry)}"
     )
     print_table(
@@ -124,6 +149,18 @@ def command(
             ("total", str(input_tokens + output_tokens), "", usd(cost.total_usd)),
         ],
     )
+
+
+def _encoding_if_installed(model: str, table: PriceTable) -> Encoding | None:
+    """The Encoding that counts `model`, or None when none is installed (only its price is
+    needed when token counts are given)."""
+    from ..errors import LLMCostError
+    from ..prices import encoding_for_model
+
+    try:
+        return encoding_for_model(model, table)
+    except LLMCostError:
+        return None
 
 
 def _count_inputs(encoding: Encoding, texts: tuple[str, ...], files: tuple[str, ...]) -> int:

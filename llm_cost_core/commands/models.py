@@ -8,14 +8,15 @@ import click
 
 from ..errors import LLMCostError
 from ..plugins import distribution_for, registry
-from ..prices import PriceEntry
-from ._common import dumps, load_table, money, prices_option
+from ..prices import STANDARD, TIERS, PriceEntry
+from ._common import dumps, load_table, money, prices_option, tier_option
 
 
 @click.command("models")
+@tier_option
 @prices_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
-def command(prices_file: str | None, as_json: bool) -> None:
+def command(tier: str, prices_file: str | None, as_json: bool) -> None:
     """List every model: its encoding, its prices in USD per 1M tokens, and the plugin that
     counts it.
 
@@ -29,24 +30,42 @@ def command(prices_file: str | None, as_json: bool) -> None:
     for name in sorted(set(models) | set(table.entries)):
         entry = table.lookup(name)
         encoding = models.get(name) or (entry.price.encoding if entry else "")
+        if not encoding:  # a price that names no encoding (LiteLLM's): a plugin's prefix may
+            try:
+                encoding = reg.encoding_name_for_model(name)
+            except LLMCostError:
+                encoding = ""
+        if entry is not None and tier != STANDARD:
+            entry = table.lookup(name, tier)
+            if entry is None:
+                continue  # no price at that tier: a list of batch prices lists batch prices
         rows.append(_row(reg, name, encoding, entry, prefix=False))
-    for prefix, encoding in sorted(reg.model_prefixes().items()):
-        rows.append(_row(reg, prefix, encoding, None, prefix=True))
+    if tier == STANDARD:
+        for prefix, encoding in sorted(reg.model_prefixes().items()):
+            rows.append(_row(reg, prefix, encoding, None, prefix=True))
+    else:
+        rows = [row for row in rows if row["input"] is not None]
     if as_json:
         click.echo(dumps(rows, indent=2))
         return
     from ..cli import print_table
 
     print_table(
-        ("MODEL", "ENCODING", "INPUT", "CACHED", "OUTPUT", "PLUGIN"),
+        ("MODEL", "ENCODING", "INPUT", "CACHED", "OUTPUT", "AS_OF", "PLUGIN"),
         [
             (
                 row["model"] + ("*" if row["prefix"] else ""),
-                row["encoding"],
+                row["encoding"] or "-",
                 money(row["input"]),
                 money(row["cached_input"]),
                 money(row["output"]),
-                row["plugin"] or _not_installed(row["encoding"]),
+                row["as_of"] or "-",
+                row["plugin"]
+                or (
+                    _not_installed(row["encoding"])
+                    if row["encoding"]
+                    else "none maps it (priced only)"
+                ),
             )
             for row in rows
         ],
@@ -68,6 +87,8 @@ def _row(reg: Any, model: str, encoding: str, entry: PriceEntry | None, prefix: 
         "input": price.input if price else None,
         "cached_input": price.cached_input if price else None,
         "output": price.output if price else None,
+        "tier": price.tier if price else None,
+        "tiers": [name for name in TIERS if price.at(name) is not None] if price else [],
         "as_of": price.as_of.isoformat() if price and price.as_of else None,
         "source": price.source if price else None,
         "price_from": entry.origin if entry else None,

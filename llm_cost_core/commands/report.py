@@ -13,18 +13,31 @@ from ..cli import encoding_options
 from ..errors import InputError
 from ..inputs import STDIN, TextStream
 from ..prices import per_million, usd
-from ._common import dumps, load_table, prices_option, resolve_model
+from ._common import (
+    dumps,
+    load_table,
+    price_age_options,
+    prices_option,
+    resolve_model,
+    tier_option,
+    warn_if_stale,
+)
 
 
 @click.command("report")
 @encoding_options
+@tier_option
 @prices_option
+@price_age_options
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
 @click.argument("files", nargs=-1, type=click.Path(allow_dash=True))
 def command(
     encoding: str | None,
     model: str | None,
+    tier: str,
     prices_file: str | None,
+    max_price_age: int | None,
+    ignore_price_age: bool,
     as_json: bool,
     files: tuple[str, ...],
 ) -> None:
@@ -38,13 +51,14 @@ def command(
 
     rate: Decimal | None = None
     if model and not encoding:
-        enc, entry = resolve_model(model, load_table(prices_file))
+        enc, entry = resolve_model(model, load_table(prices_file), tier)
         if entry is None:
             import warnings
 
             warnings.warn(f"no price for model {model!r}; the cost is left out", stacklevel=1)
         else:
             rate = entry.price.input
+            warn_if_stale([entry.price], max_price_age, ignore_price_age)
     else:
         enc = resolve_encoding(encoding, model)
     paths = list(files) or [STDIN]
