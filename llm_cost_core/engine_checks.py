@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import cast
 
+from ._text import exception_line
 from .bpe import BPEEngine
 from .errors import LLMCostError, PluginError
 from .spec import EncodingSpec
@@ -105,7 +106,7 @@ class CheckedEngine:
             ids, count = self.engine.encode(pieces), self.engine.count(pieces)
             counts = [self.piece_count(piece) for piece in pieces] if self.piece_count else []
         except Exception as exc:
-            return f"it raised {type(exc).__name__}: {exc}"
+            return f"it raised {exception_line(exc)}"
         for n in (count, *counts):
             if type(n) is not int or n < 0:
                 return f"it gave {count_problem(n)}"
@@ -116,7 +117,7 @@ class CheckedEngine:
         return None
 
     def _raised(self, exc: Exception) -> PluginError:
-        return PluginError(f"{self.who} raised {type(exc).__name__}: {exc}; {_WAY_OUT}")
+        return PluginError(f"{self.who} raised {exception_line(exc)}; {_WAY_OUT}")
 
 
 def _shown(value: object) -> str:

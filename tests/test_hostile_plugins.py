@@ -88,6 +88,14 @@ def register_encodings(register):
 
 INTERRUPT_AT_IMPORT = "raise KeyboardInterrupt"
 
+UNSAYABLE_AT_IMPORT = """
+class Unsayable(Exception):
+    def __str__(self):
+        raise RuntimeError("no message either")
+
+raise Unsayable()
+"""
+
 INTERRUPT_IN_HOOK = """
 import llm_cost_core as lc
 
@@ -103,8 +111,17 @@ def register_models(register):
         (BASE_AT_IMPORT, "failed to load and is skipped: Hostile: not an Exception"),
         (BASE_IN_HOOK, "raised in register_encodings and is skipped: Hostile: in a hook"),
         (INTERRUPT_AT_IMPORT, "failed to load and is skipped: KeyboardInterrupt"),
+        (
+            UNSAYABLE_AT_IMPORT,
+            "failed to load and is skipped: Unsayable: (its message cannot be shown)",
+        ),
     ],
-    ids=["base-exception-at-import", "base-exception-in-hook", "keyboard-interrupt-at-import"],
+    ids=[
+        "base-exception-at-import",
+        "base-exception-in-hook",
+        "keyboard-interrupt-at-import",
+        "unprintable-exception",
+    ],
 )
 def test_anything_a_plugin_raises_is_isolated(site, source, expected):
     with_whole(site, "llm-cost-hostile", "hostile_plugin", source)
