@@ -363,7 +363,7 @@ def _run(argv: list[str] | None) -> int:
         return 130
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_RUNTIME
-    except Exception as exc:
+    except BaseException as exc:  # also a plugin's own, let through by LLM_COST_STRICT_PLUGINS
         pool = sys.modules.get("concurrent.futures.process")  # imported only by pipe --workers
         if pool is not None and isinstance(exc, pool.BrokenProcessPool):
             _error("a worker process died (out of memory?); try again with fewer --workers")

@@ -130,6 +130,14 @@ def test_anything_a_plugin_raises_is_isolated(site, source, expected):
     assert reg.get_encoding("whole").count("a b") == 3
 
 
+def test_strict_mode_makes_a_base_exception_an_error_line_not_a_traceback(site):
+    write_plugin(site, "llm-cost-hostile", "hostile_plugin", BASE_AT_IMPORT)
+    ran = run_llm_cost("--text", "x", env=env_with(site, LLM_COST_STRICT_PLUGINS="1"))
+    assert ran.returncode == 1
+    assert ran.stderr.startswith("llm-cost: error: internal error: Hostile: not an Exception")
+    assert "Traceback" not in ran.stderr
+
+
 def test_a_keyboard_interrupt_in_a_lazy_hook_is_isolated(site):
     with_whole(site, "llm-cost-hostile", "hostile_plugin", INTERRUPT_IN_HOOK)
     reg, _ = load(site)
