@@ -112,9 +112,7 @@ class CheckedEngine:
                 return f"it gave {count_problem(n)}"
         if (problem := ids_problem(ids, self._n_vocab)) is not None:
             return f"it gave {problem}"
-        if count != len(ids) or (counts and sum(counts) != count):
-            return f"its count ({count}) is not the number of its ids ({len(ids)})"
-        return None
+        return None  # a count that is possible but wrong is for the parity runner to find
 
     def _raised(self, exc: Exception) -> PluginError:
         return PluginError(f"{self.who} raised {exception_line(exc)}; {_WAY_OUT}")
