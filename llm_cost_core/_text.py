@@ -20,3 +20,14 @@ def printable(text: str) -> str:
 def _escape(found: re.Match[str]) -> str:
     code = ord(found.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def exception_line(exc: BaseException) -> str:
+    """`Type: message`, the first line only, for a one-line message about a plugin's
+    exception (whose `__str__` may itself fail)."""
+    try:
+        message = str(exc).strip()
+    except Exception:
+        message = "(its message cannot be shown)"
+    text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    return text.splitlines()[0]

@@ -450,7 +450,7 @@ def _run(argv: list[str] | None) -> int:
         return 130
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_RUNTIME
-    except Exception as exc:
+    except BaseException as exc:  # also a plugin's own, let through by LLM_COST_STRICT_PLUGINS
         if _flag("LLM_COST_DEBUG"):
             traceback.print_exc()
         _error(

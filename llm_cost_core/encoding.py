@@ -11,6 +11,7 @@ from typing import Literal
 import regex
 
 from . import flatvocab
+from ._text import exception_line
 from .bpe import BPEEngine, whole_text
 from .errors import LLMCostError, PluginError
 from .scanner import Scanner
@@ -244,7 +245,7 @@ class Encoding:
         except LLMCostError:
             raise
         except Exception as exc:
-            reason = f"{type(exc).__name__}: {exc}"
+            reason = exception_line(exc)
             raise PluginError(f"{self._owner()}: its load_ranks raised {reason}") from None
         if not isinstance(ranks, Mapping):
             raise PluginError(

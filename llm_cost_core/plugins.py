@@ -19,6 +19,7 @@ import pluggy
 
 from . import _defaults, hookspecs
 from ._env import flag, names
+from ._text import exception_line
 from .bpe import BPEEngine
 from .encoding import Encoding
 from .engine_checks import CheckedEngine
@@ -245,7 +246,7 @@ class Registry:
         self.plugins[info.name] = info
 
     def _fail(self, info: PluginInfo, what: str, exc: BaseException) -> None:
-        reason = _reason(exc)
+        reason = exception_line(exc)
         failed = attrs.evolve(info, error=f"{what}: {reason}")
         self.failures.append(failed)
         warnings.warn(
@@ -306,7 +307,7 @@ class Registry:
                 if not ctrl_c.plugins_fault(exc):
                     raise
                 if impl.plugin is _defaults:
-                    why = str(exc) if type(exc) is ValueError else _reason(exc)
+                    why = str(exc) if type(exc) is ValueError else exception_line(exc)
                     raise PluginError(
                         f"encoding {kwargs['spec'].name!r} of plugin {spec_owner.name!r} "
                         f"({spec_owner.label}) cannot be built: {why}"
@@ -629,12 +630,6 @@ def _not_engine(result: Any) -> str | None:
     if callable(getattr(result, "encode", None)) and callable(getattr(result, "count", None)):
         return None
     return "an engine has encode(pieces) and count(pieces) methods"
-
-
-def _reason(exc: BaseException) -> str:
-    """An exception as the first line of `Type: message`."""
-    text = f"{type(exc).__name__}: {exc}" if str(exc).strip() else type(exc).__name__
-    return text.strip().splitlines()[0]
 
 
 def _short_repr(value: object) -> str:

@@ -88,6 +88,14 @@ def register_encodings(register):
 
 INTERRUPT_AT_IMPORT = "raise KeyboardInterrupt"
 
+UNSAYABLE_AT_IMPORT = """
+class Unsayable(Exception):
+    def __str__(self):
+        raise RuntimeError("no message either")
+
+raise Unsayable()
+"""
+
 INTERRUPT_IN_HOOK = """
 import llm_cost_core as lc
 
@@ -103,14 +111,31 @@ def register_models(register):
         (BASE_AT_IMPORT, "failed to load and is skipped: Hostile: not an Exception"),
         (BASE_IN_HOOK, "raised in register_encodings and is skipped: Hostile: in a hook"),
         (INTERRUPT_AT_IMPORT, "failed to load and is skipped: KeyboardInterrupt"),
+        (
+            UNSAYABLE_AT_IMPORT,
+            "failed to load and is skipped: Unsayable: (its message cannot be shown)",
+        ),
     ],
-    ids=["base-exception-at-import", "base-exception-in-hook", "keyboard-interrupt-at-import"],
+    ids=[
+        "base-exception-at-import",
+        "base-exception-in-hook",
+        "keyboard-interrupt-at-import",
+        "unprintable-exception",
+    ],
 )
 def test_anything_a_plugin_raises_is_isolated(site, source, expected):
     with_whole(site, "llm-cost-hostile", "hostile_plugin", source)
     reg, caught = load(site)
     assert caught == [f"plugin 'hostile_plugin' (llm-cost-hostile 1.0) {expected}"]
     assert reg.get_encoding("whole").count("a b") == 3
+
+
+def test_strict_mode_makes_a_base_exception_an_error_line_not_a_traceback(site):
+    write_plugin(site, "llm-cost-hostile", "hostile_plugin", BASE_AT_IMPORT)
+    ran = run_llm_cost("--text", "x", env=env_with(site, LLM_COST_STRICT_PLUGINS="1"))
+    assert ran.returncode == 1
+    assert ran.stderr.startswith("llm-cost: error: internal error: Hostile: not an Exception")
+    assert "Traceback" not in ran.stderr
 
 
 def test_a_keyboard_interrupt_in_a_lazy_hook_is_isolated(site):
