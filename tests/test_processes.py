@@ -127,17 +127,12 @@ def _stop_early(path, kind: str) -> tuple[int, bytes]:
             proc.stdout.close()
         elif kind == "ctrl-c":  # the rest is not read yet, so the run cannot have ended
             proc.send_signal(signal.SIGINT)
-        if kind == "head":
-            stderr = proc.stderr.read()
-            code = proc.wait(timeout=60)
-        else:
-            _out, stderr = proc.communicate(timeout=60)
-            code = proc.returncode
+        _out, stderr = proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
         pytest.fail(f"pipe --workers 2 stopped by {kind} did not end (hang)")
-    return code, stderr
+    return proc.returncode, stderr
 
 
 @POSIX
