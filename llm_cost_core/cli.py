@@ -24,7 +24,7 @@ from ._env import flag as _flag
 from ._text import printable
 from .commands import _complete, tokens
 from .errors import InputError, LLMCostError, UnknownEncodingError, UnknownModelError
-from .inputs import STDIN, TextStream, decode_utf8, warn_replaced
+from .inputs import STDIN, TextStream, decode_utf8, out_of_memory, warn_replaced
 from .progress import Progress
 
 if TYPE_CHECKING:
@@ -319,7 +319,12 @@ def _count_files(
                     TextStream(path) as stream,
                     Progress(stream.label, stream.expected_size, show_progress) as progress,
                 ):
-                    n = count_stream(progress.track(stream))
+                    try:
+                        n = count_stream(progress.track(stream))
+                    except MemoryError:
+                        raise out_of_memory(
+                            f"{stream.label} (after {stream.size >> 20} MB)"
+                        ) from None
             except InputError as exc:  # a vocab that cannot load is the command's error
                 if single:
                     raise click.ClickException(str(exc)) from None
@@ -441,9 +446,17 @@ def _run(argv: list[str] | None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_RUNTIME
-    except OSError as exc:  # writing the output failed: a full disk, a closed descriptor
+    except OSError as exc:
+        if exc.filename is not None:  # about a file by name, which the output never is
+            _error(f"{exc.filename}: {exc.strerror or exc}")
+            return EXIT_RUNTIME
+        # Inputs, vocabs and folders raise errors that name them: this is the output failing
+        # (a full disk, a closed descriptor).
         _error(f"cannot write the output: {exc.strerror or exc}")
         _silence_stdout()
+        return EXIT_RUNTIME
+    except MemoryError:  # reading an input says which (`inputs.out_of_memory`)
+        _error("out of memory; try fewer --workers, or smaller inputs")
         return EXIT_RUNTIME
     except (KeyboardInterrupt, click.Abort):
         _error("interrupted")

@@ -73,6 +73,14 @@ def warn_replaced(label: str, replaced: int) -> None:
         )
 
 
+def out_of_memory(what: str) -> InputError:
+    """The error for an input that took all the memory (`what`: which one, and where), such as
+    /dev/zero: no line break for `pipe`, no space or line break for `count` to cut at."""
+    return InputError(
+        f"out of memory reading {what}; split it into smaller inputs, or use fewer --workers"
+    )
+
+
 class TextStream:
     """The text of one input, read and decoded a block at a time as it is iterated (once), so a
     file of any size is counted in bounded memory. Invalid UTF-8 is replaced exactly as

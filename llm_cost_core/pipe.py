@@ -25,7 +25,7 @@ import attrs
 from .batch import Request, RequestError, count_request, is_request, request_model
 from .chat import MessagesError, count_messages
 from .errors import InputError
-from .inputs import read_error
+from .inputs import out_of_memory, read_error
 from .prices import ModelPrice, PriceTable, exact_sum, per_million, usd
 from .processes import OrderedPool
 
@@ -375,6 +375,7 @@ def _chunks(sources: Sequence[Source], chunk_bytes: int) -> Iterator[Chunk]:
             stream = source.open()
         except OSError as exc:
             raise InputError(f"{source.label}: {exc.strerror or exc}") from None
+        number = 0
         try:
             for number, line in enumerate(stream, 1):
                 if not last_source and not line.endswith(b"\n"):
@@ -386,6 +387,9 @@ def _chunks(sources: Sequence[Source], chunk_bytes: int) -> Iterator[Chunk]:
                     lines, size, first_line = [], 0, number + 1
         except OSError as exc:  # reading it: the output is written elsewhere
             raise read_error(source.label, exc) from None
+        except MemoryError:  # a line too long to hold (/dev/zero has no line break)
+            lines.clear()
+            raise out_of_memory(f"{source.label}: line {number + 1} is too long to hold") from None
         finally:
             if source.owned:
                 stream.close()

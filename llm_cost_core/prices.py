@@ -28,6 +28,7 @@ from .spec import check_name
 
 PER_TOKENS = 1_000_000
 PRICES_ENV = "LLM_COST_PRICES"
+MAX_PRICES_BYTES = 64 << 20  # a price table is a few KB; a bigger file is a mistake
 TABLE_FIELDS = ("as_of", "source", "models")
 PRICE_FIELDS = ("model", "encoding", "input", "cached_input", "output", "source", "as_of", "tiers")
 TIER_FIELDS = ("input", "cached_input", "output", "source")
@@ -355,9 +356,13 @@ def load_prices(path: str) -> list[ModelPrice]:
     """The prices in the file at `path`, validated."""
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
+            data = handle.read(MAX_PRICES_BYTES + 1)  # not all of /dev/zero
     except OSError as exc:
         raise PricesError(f"price file {path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_PRICES_BYTES:
+        raise PricesError(
+            f"price file {path}: larger than {MAX_PRICES_BYTES >> 20} MB; is it a price table?"
+        )
     return parse_prices(data, path)
 
 

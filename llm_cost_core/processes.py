@@ -140,9 +140,14 @@ class OrderedPool:
     def _start(self) -> None:
         ours, theirs = self._context.Pipe()
         process = self._context.Process(target=_serve, args=(theirs, *self._target), daemon=True)
-        with _sigint_held():
-            process.start()
-        theirs.close()  # its only holder is the worker now, so its death is an end of file
+        try:
+            with _sigint_held():
+                process.start()
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()  # its only holder is the worker now: its death is an end of file
         self._workers.append((process, ours))
 
     def _result(self) -> Any:

@@ -23,6 +23,12 @@ from llm_cost_core.processes import OrderedPool
 POSIX = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 
+def _default_sigint() -> None:
+    """In the child before exec: Ctrl-C as a terminal gives it, even when the tests run in a
+    background job (born with SIGINT ignored, which Python would keep)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_results_come_back_in_the_order_given_with_any_number_in_flight():
     with OrderedPool(3, int, ()) as pool:
         for in_flight in (1, 2, 7):
@@ -83,8 +89,12 @@ def test_a_ctrl_c_while_a_worker_starts_is_not_lost(encoding_name, monkeypatch):
     lines = b'{"text": "hello"}\n' * 2000
     sources = [Source("in", lambda: io.BytesIO(lines))]
     out = io.BytesIO()
-    with pytest.raises(KeyboardInterrupt):
-        run_pipe(sources, out, LineCounter(encoding_name), workers=2, chunk_bytes=1000)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as Python starts
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_pipe(sources, out, LineCounter(encoding_name), workers=2, chunk_bytes=1000)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 # -- early stops of the command, in fresh processes ------------------------------------------
@@ -108,6 +118,7 @@ def _stop_early(path, kind: str) -> tuple[int, bytes]:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=CLEAN_ENV,
+            preexec_fn=_default_sigint,
         )
     try:
         first = proc.stdout.readline()
@@ -116,17 +127,12 @@ def _stop_early(path, kind: str) -> tuple[int, bytes]:
             proc.stdout.close()
         elif kind == "ctrl-c":  # the rest is not read yet, so the run cannot have ended
             proc.send_signal(signal.SIGINT)
-        if kind == "head":
-            stderr = proc.stderr.read()
-            code = proc.wait(timeout=60)
-        else:
-            _out, stderr = proc.communicate(timeout=60)
-            code = proc.returncode
+        _out, stderr = proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
         pytest.fail(f"pipe --workers 2 stopped by {kind} did not end (hang)")
-    return code, stderr
+    return proc.returncode, stderr
 
 
 @POSIX
@@ -163,6 +169,7 @@ def test_ctrl_c_ends_count_with_workers():
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=CLEAN_ENV,
+            preexec_fn=_default_sigint,
         )
         for _block in range(10):  # read, so parts of 4 MB went to the workers
             proc.stdin.write(block)

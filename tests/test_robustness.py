@@ -8,6 +8,11 @@ import subprocess
 from importlib.metadata import EntryPoint
 from pathlib import Path
 
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None  # type: ignore[assignment]
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,6 +20,7 @@ from test_cli import LLM_COST, one_error_line
 from test_plugins import make_plugin, toy  # noqa: F401  (fixture)
 
 import llm_cost_core as lc
+import llm_cost_core.cli
 from llm_cost_core.inputs import decode_utf8
 from llm_cost_core.plugins import PluginWarning, Registry
 
@@ -100,3 +106,78 @@ def test_python_warnings_settings_do_not_turn_warnings_into_errors(tmp_path):
     )
     assert done.returncode == 0
     assert b"1 invalid UTF-8 byte replaced" in done.stderr
+
+
+# -- out of memory, and errors that name what failed (issue 13) ------------------------------
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero") or resource is None, reason="POSIX")
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_pipe_out_of_memory_names_the_input_and_the_line(workers):
+    """`pipe /dev/zero` under a 1 GB address-space limit: one line, not `internal error`."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    done = subprocess.run(
+        [LLM_COST, "pipe", "--workers", workers, "/dev/zero"],
+        capture_output=True,
+        preexec_fn=limit,
+        timeout=300,
+    )
+    assert done.returncode == 1
+    assert done.stderr.decode() == (
+        "llm-cost: error: out of memory reading /dev/zero: line 1 is too long to hold; split it "
+        "into smaller inputs, or use fewer --workers\n"
+    )
+
+
+def test_count_out_of_memory_names_the_input(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "no-spaces.txt"
+    path.write_bytes(b"x" * (3 << 20))
+
+    def count_stream(self, blocks):
+        for _block in blocks:
+            pass
+        raise MemoryError
+
+    monkeypatch.setattr(lc.Encoding, "count_stream", count_stream)
+    assert lc.cli.main([str(path)]) == 1
+    assert capsys.readouterr().err == (
+        f"llm-cost: error: out of memory reading {path} (after 3 MB); split it into smaller "
+        "inputs, or use fewer --workers\n"
+    )
+
+
+def test_any_other_out_of_memory_is_one_line_not_an_internal_error(capsys, monkeypatch):
+    def count(self, text):
+        raise MemoryError
+
+    monkeypatch.setattr(lc.Encoding, "count", count)
+    assert lc.cli.main(["--text", "hi"]) == 1
+    assert capsys.readouterr().err == (
+        "llm-cost: error: out of memory; try fewer --workers, or smaller inputs\n"
+    )
+
+
+def test_a_price_file_that_never_ends_is_refused_before_memory_runs_out(capsys):
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero")
+    code = lc.cli.main(["estimate", "-m", "gpt-4o", "--prices", "/dev/zero", "--text", "hi"])
+    assert code == 1
+    assert capsys.readouterr().err == (
+        "llm-cost: error: price file /dev/zero: larger than 64 MB; is it a price table?\n"
+    )
+
+
+def test_an_os_error_about_a_named_file_names_it_not_the_output(capsys, monkeypatch):
+    """A loader's missing file (a plugin's vocab, say) was `cannot write the output`."""
+
+    def count(self, text):
+        raise FileNotFoundError(2, "No such file or directory", "/plugins/x/vocab.tiktoken")
+
+    monkeypatch.setattr(lc.Encoding, "count", count)
+    assert lc.cli.main(["--text", "hi"]) == 1
+    assert capsys.readouterr().err == (
+        "llm-cost: error: /plugins/x/vocab.tiktoken: No such file or directory\n"
+    )
