@@ -1,13 +1,13 @@
-"""Build, check and checksum a release of all three distributions: `tox -e release` runs this.
+"""Build, check and checksum a release of every distribution: `tox -e release` runs this.
 
 Steps, each one stopping the release on failure:
-1. build sdist and wheel of llm-cost-core, llm-cost-o200k and llm-cost-cl100k with
-   `python -m build`, SOURCE_DATE_EPOCH set to the commit time, into dist/;
+1. build sdist and wheel of llm-cost-core, llm-cost-o200k, llm-cost-cl100k and llm-cost-r50k
+   with `python -m build`, SOURCE_DATE_EPOCH set to the commit time, into dist/;
 2. build them all again into a scratch folder and require byte-identical artifacts;
-3. install the three wheels (and nothing else of ours) into a fresh venv, smoke-test the command
-   (`llm-cost -e o200k --text 'hello world'` prints 2, the same for cl100k), run the test suite
-   against those installed wheels, and run the parity gate (`llm-cost parity --require
-   o200k,cl100k`): any mismatch stops the release;
+3. install the wheels (and nothing else of ours) into a fresh venv, smoke-test the command
+   (`llm-cost -e o200k --text 'hello world'` prints 2, the same for cl100k and r50k), run the
+   test suite against those installed wheels, and run the parity gate (`llm-cost parity
+   --require` all seven of tiktoken's encodings): any mismatch stops the release;
 4. write a CycloneDX SBOM per distribution (the environment its wheel installs into);
 5. write dist/SHA256SUMS over artifacts and SBOMs and verify it.
 
@@ -32,8 +32,11 @@ PROJECTS = {
     "llm-cost-core": REPO,
     "llm-cost-o200k": REPO / "plugins" / "llm_cost_o200k",
     "llm-cost-cl100k": REPO / "plugins" / "llm_cost_cl100k",
+    "llm-cost-r50k": REPO / "plugins" / "llm_cost_r50k",
 }
-SMOKE = {"o200k": "2", "cl100k": "2"}  # `--text 'hello world'` with each encoding
+SMOKE = {"o200k": "2", "cl100k": "2", "r50k": "2"}  # `--text 'hello world'` with each encoding
+TIKTOKEN_NAMES = "o200k_base,o200k_harmony,cl100k_base,p50k_base,p50k_edit,r50k_base,gpt2"
+"""Every encoding tiktoken 0.14 ships: the parity gate requires them all."""
 
 
 def step(message: str) -> None:
@@ -124,9 +127,10 @@ def main() -> int:
             )
             print(run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests",
                       "plugins/llm_cost_o200k/tests", "plugins/llm_cost_cl100k/tests",
+                      "plugins/llm_cost_r50k/tests",
                       env={"LLM_COST_REQUIRE_TIKTOKEN": "1"}).splitlines()[-1])  # fmt: skip
             step("parity gate")
-            print(run(cli, "parity", "--require", "o200k,cl100k"))
+            print(run(cli, "parity", "--require", TIKTOKEN_NAMES))
 
     step("SBOM per distribution (CycloneDX)")
     sboms = []
