@@ -52,6 +52,9 @@ _WHITE_SPACE = frozenset(
 class Encoding:
     """tiktoken's `Encoding`: construct one as tiktoken does, or get one with `get_encoding`."""
 
+    _mergeable_ranks_copy: dict[bytes, int] | None
+    _explicit_n_vocab: int | None
+
     def __init__(
         self,
         name: str,
@@ -111,9 +114,9 @@ class Encoding:
         self._special_tokens: dict[str, int] = dict(encoding.spec.special_tokens)
         self._special_token_values = set(self._special_tokens.values())
         self.max_token_value: int = encoding.spec.n_vocab - 1
-        self._mergeable_ranks_copy: dict[bytes, int] | None = None
+        self._mergeable_ranks_copy = None
         self._sorted_tokens: list[bytes] | None = None
-        self._explicit_n_vocab: int | None = None
+        self._explicit_n_vocab = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -227,7 +230,7 @@ class Encoding:
             return list(pool.map(encoder, text))
 
     def encode_single_token(self, text_or_bytes: str | bytes) -> int:
-        """The id of the one token (mergeable or special) whose bytes these are; KeyError if none."""
+        """The id of the token (mergeable or special) with exactly these bytes; KeyError if none."""
         data = text_or_bytes.encode("utf-8") if isinstance(text_or_bytes, str) else text_or_bytes
         token = self._core._loaded_ranks().get(data)
         if token is not None:
@@ -444,4 +447,3 @@ def list_encoding_names() -> list[str]:
     from .plugins import registry
 
     return sorted(tiktoken_name(entry.spec) for entry in registry().registered())
-

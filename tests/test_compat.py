@@ -198,7 +198,7 @@ def test_extending_an_encoding_as_tiktokens_readme_shows(reference, ours):
 
     mine, theirs = build(tiktoken_compat, ours), build(real_tiktoken, reference)
     assert mine.n_vocab == theirs.n_vocab and mine.name == theirs.name
-    for text in corpus_texts()[::7] + ["<|im_start|>user\nhi<|im_end|>", "<|im_end|>'s"]:
+    for text in [*corpus_texts()[::7], "<|im_start|>user\nhi<|im_end|>", "<|im_end|>'s"]:
         assert mine.encode(text, allowed_special="all", disallowed_special=()) == theirs.encode(
             text, allowed_special="all", disallowed_special=()
         ), repr(text)

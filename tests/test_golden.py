@@ -29,9 +29,11 @@ import llm_cost_core as lc
 GOLDEN = Path(__file__).parent / "golden"
 _BESIDE = Path(sys.executable).with_name("llm-cost")
 LLM_COST = str(_BESIDE) if _BESIDE.exists() else shutil.which("llm-cost") or "llm-cost"
-BOTH = frozenset({"o200k", "cl100k"})
-O200K = frozenset({"o200k"})
+O200K = frozenset({"o200k", "o200k_harmony"})  # each plugin's encodings
 CL100K = frozenset({"cl100k"})
+R50K = frozenset({"r50k", "gpt2", "p50k", "p50k_edit"})
+BOTH = O200K | CL100K
+EVERY = O200K | CL100K | R50K
 
 
 @attrs.frozen
@@ -148,7 +150,7 @@ CASES = [
     ),
     Case("estimate-tokens-and-text", "estimate -m gpt-4o --input-tokens 1 --text x"),
     Case("estimate-no-model", "estimate --text x"),
-    Case("estimate-unknown-model", "estimate -m gpt-9 --text x", BOTH, exactly=True),
+    Case("estimate-unknown-model", "estimate -m gpt-9 --text x", EVERY, exactly=True),
     Case("estimate-bad-prices", "estimate -m gpt-4o --prices inputs/bad-prices.json --text x"),
     Case(
         "estimate-uninstalled-user-encoding",
@@ -158,9 +160,9 @@ CASES = [
     Case("estimate-uninstalled-encoding", "estimate -m gpt-4 --text x", O200K, exactly=True),
     Case("count-uninstalled-encoding", "count -m gpt-4 --text x", O200K, exactly=True),
     # models
-    Case("models", "models", BOTH, exactly=True),
-    Case("models-json", "models --json", BOTH, exactly=True),
-    Case("models-user-prices", "models --prices inputs/prices.json", BOTH, exactly=True),
+    Case("models", "models", EVERY, exactly=True),
+    Case("models-json", "models --json", EVERY, exactly=True),
+    Case("models-user-prices", "models --prices inputs/prices.json", EVERY, exactly=True),
     Case("models-o200k-only", "models", O200K, exactly=True),
     Case("models-batch", "models --tier batch", BOTH, exactly=True),
     Case("models-litellm", "models --prices inputs/litellm-prices.json", BOTH, exactly=True),

@@ -21,6 +21,7 @@ from llm_cost_core import parity
 PAGES = {
     "o200k": REPO / "docs" / "reference" / "o200k_pre_tokenizer.md",
     "cl100k": REPO / "docs" / "reference" / "cl100k_pre_tokenizer.md",
+    "r50k": REPO / "docs" / "reference" / "r50k_pre_tokenizer.md",
 }
 EXAMPLE = re.compile(r"^(?:(?P<encoding>[a-z0-9_]+): )?(?P<text>.+?) → (?P<pieces>\[.*\])$")
 BRANCH_HEADING = re.compile(r"^## Branch (\d+): \S")

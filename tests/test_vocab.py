@@ -72,3 +72,19 @@ def test_spec_special_tokens_cannot_be_changed(encoding):
     with pytest.raises(TypeError):
         encoding.spec.special_tokens["<|new|>"] = 1  # type: ignore[index]
     assert isinstance(lc.Encoding, type) and isinstance(encoding, lc.Encoding)
+
+
+def test_appended_lines_derive_a_vocab_pinned_by_its_own_hash(tmp_path):
+    """`TiktokenFile(..., appended=...)`: the file plus those lines, checked as one."""
+    import base64
+
+    base = b"".join(base64.b64encode(bytes([b])) + b" %d\n" % b for b in range(256))
+    path = tmp_path / "bytes.tiktoken"
+    path.write_bytes(base)
+    extra = base64.b64encode(b"ab") + b" 256\n"
+    derived = TiktokenFile(path, hashlib.sha256(base + extra).hexdigest(), appended=extra)
+    assert derived.read_bytes() == base + extra
+    assert derived()[b"ab"] == 256 and len(derived()) == 257
+    wrong = TiktokenFile(path, hashlib.sha256(base + extra).hexdigest(), appended=extra + extra)
+    with pytest.raises(lc.VocabError, match="with its appended tokens"):
+        wrong()

@@ -549,7 +549,7 @@ def r50k_branches(u: Unicode, rng: random.Random) -> list[str]:
     (p50k_base has a token for each run of 2 to 25 spaces; Codex indents code with them)."""
     texts = []
     for suffix in CONTRACTION_SUFFIXES:
-        for cased in {suffix, suffix.upper(), suffix.capitalize()}:
+        for cased in dict.fromkeys([suffix, suffix.upper(), suffix.capitalize()]):
             texts += [f"x'{cased}", f"X'{cased} y", f"'{cased}", f" '{cased}", f"1'{cased}"]
     digit_runs = ["1234567890" * 3, "١٢٣٤٥٦٧٨٩٠١٢", "०१२३४५६७८९", "½¾⅓⅔", "①②③④⑤", "ⅫⅫⅫ"]
     for run in digit_runs:
@@ -564,8 +564,9 @@ def r50k_branches(u: Unicode, rng: random.Random) -> list[str]:
             spaces, f"a{spaces}b", f"{spaces}x", f"x{spaces}", f"x{spaces}\n", f"x{spaces}1",
             f"x{spaces}!", f"\n{spaces}def", f"def f():\n{spaces}return 1\n",
         ]  # fmt: skip
+    alphabet = [" ", " ", " ", "\t", "\n", "\r\n", "\xa0"]
     for _ in range(40):
-        run = "".join(rng.choices([" ", " ", " ", "\t", "\n", "\r\n", "\xa0"], k=rng.randint(2, 12)))
+        run = "".join(rng.choices(alphabet, k=rng.randint(2, 12)))
         texts.append(rng.choice(["", "a", "1", "!"]) + run + rng.choice(["", "a", "1", "!", "'s"]))
     return texts
 
@@ -677,7 +678,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=OUT)
     parser.add_argument("--legacy-output", type=Path, default=LEGACY_OUT)
-    parser.add_argument("--check", action="store_true", help="compare with the files, write nothing")
+    parser.add_argument("--check", action="store_true", help="compare with the files; write none")
     parser.add_argument("--stats", action="store_true", help="print cases per category")
     args = parser.parse_args(argv)
     outputs = [

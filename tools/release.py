@@ -1,14 +1,15 @@
-"""Build, check and checksum a release of all four distributions: `tox -e release` runs this.
+"""Build, check and checksum a release of every distribution: `tox -e release` runs this.
 
 Steps, each one stopping the release on failure:
-1. build sdist and wheel of llm-cost-core, llm-cost-o200k, llm-cost-cl100k and llm-cost-native
+1. build sdist and wheel of llm-cost-core, llm-cost-o200k, llm-cost-cl100k,
+   llm-cost-r50k and llm-cost-native
    with `python -m build`, SOURCE_DATE_EPOCH set to the commit time, into dist/ (the native
    wheel is this platform's; CI builds the others with cibuildwheel, see release.yml);
 2. build them all again into a scratch folder and require byte-identical artifacts;
 3. install the wheels but the native one (and nothing else of ours) into a fresh venv,
    smoke-test the command (`llm-cost -e o200k --text 'hello world'` prints 2, the same for
-   cl100k), run the test suite against those installed wheels, and run the parity gate
-   (`llm-cost parity --require o200k,cl100k`): any mismatch stops the release;
+   cl100k and r50k), run the test suite against those installed wheels, and run the parity gate
+   (`llm-cost parity --require` all seven of tiktoken's encodings): any mismatch stops the release;
 4. add the native wheel to that venv, check that its engine is the one counting, and run the
    smoke test, the test suite (with the native plugin's own tests) and the parity gate again;
 5. write a CycloneDX SBOM per distribution (the environment its wheel installs into);
@@ -38,18 +39,27 @@ PROJECTS = {
     "llm-cost-core": REPO,
     "llm-cost-o200k": REPO / "plugins" / "llm_cost_o200k",
     "llm-cost-cl100k": REPO / "plugins" / "llm_cost_cl100k",
+    "llm-cost-r50k": REPO / "plugins" / "llm_cost_r50k",
     "llm-cost-native": REPO / "plugins" / "llm_cost_native",
 }
 NATIVE = "llm-cost-native"
 CLAMPED = {NATIVE}
 """Built with setuptools, whose sdists stamp files with the build or checkout time, not
 SOURCE_DATE_EPOCH: their times are set to it afterwards."""
-SMOKE = {"o200k": "2", "cl100k": "2"}  # `--text 'hello world'` with each encoding
-TESTS = ["tests", "plugins/llm_cost_o200k/tests", "plugins/llm_cost_cl100k/tests"]
+SMOKE = {"o200k": "2", "cl100k": "2", "r50k": "2"}  # `--text 'hello world'` with each encoding
+TESTS = [
+    "tests",
+    "plugins/llm_cost_o200k/tests",
+    "plugins/llm_cost_cl100k/tests",
+    "plugins/llm_cost_r50k/tests",
+]
+TIKTOKEN_NAMES = "o200k_base,o200k_harmony,cl100k_base,p50k_base,p50k_edit,r50k_base,gpt2"
+"""Every encoding tiktoken 0.14 ships: the parity gate requires them all."""
 NATIVE_TESTS = "plugins/llm_cost_native/tests"
 ACTIVE = (
     "import llm_cost_core as lc; "
-    "print(*{type(lc.get_encoding(n).bpe).__module__ for n in ('o200k', 'cl100k')})"
+    "e = [lc.get_encoding(n).bpe for n in ('o200k', 'cl100k')]; "
+    "print(*{type(getattr(b, 'engine', b)).__module__ for b in e})"
 )
 
 
@@ -140,7 +150,7 @@ def check(python: Path, label: str, engine: str, skip_tests: bool, tests: list[s
     print(run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests,
               env={"LLM_COST_REQUIRE_TIKTOKEN": "1"}).splitlines()[-1])  # fmt: skip
     step(f"{label}: parity gate")
-    print(run(cli, "parity", "--require", "o200k,cl100k"))
+    print(run(cli, "parity", "--require", TIKTOKEN_NAMES))
 
 
 def main() -> int:

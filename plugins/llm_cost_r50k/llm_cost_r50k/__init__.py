@@ -20,9 +20,7 @@ P50K_SHA256 = "94b5ca7dff4d00767bc256fdd1b27e5b17361d7b8a5f968547f9f23eb70d2069"
 ENDOFTEXT = "<|endoftext|>"
 
 _VOCAB = files(__name__) / "r50k_base.tiktoken.gz"
-P50K_SPACES = b"".join(
-    base64.b64encode(b" " * k) + b" %d\n" % (50255 + k) for k in range(2, 26)
-)
+P50K_SPACES = b"".join(base64.b64encode(b" " * k) + b" %d\n" % (50255 + k) for k in range(2, 26))
 """The `.tiktoken` lines p50k_base adds to r50k_base: runs of 2 to 25 spaces, ranks 50257-50280."""
 CORPUS = files(__name__) / "parity_corpus.jsonl"
 """The Evil Corpus's r50k and p50k cases (written by core's tools/gen_evil_corpus.py)."""
