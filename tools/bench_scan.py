@@ -18,9 +18,11 @@ MB/s is UTF-8 input bytes per CPU second, the median of --runs. Piece counts mus
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,17 +33,20 @@ import bench  # noqa: E402
 import native_scan_harness as harness  # noqa: E402
 
 
-def cpu(fn) -> float:  # type: ignore[no-untyped-def]
-    start = time.process_time()
-    fn()
-    return time.process_time() - start
+def mb_per_cpu_second(scan: Callable[[], object], size: int, runs: int) -> float:
+    """MB of input per CPU second of `scan()`, the median of `runs` timings."""
+    times = []
+    for _ in range(runs):
+        start = time.process_time()
+        scan()
+        times.append(time.process_time() - start)
+    return size / 1e6 / statistics.median(times)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus-mb", type=float, default=18.5)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--no-tiktoken", action="store_true")
     args = parser.parse_args()
     path = bench.DATA / f"scan-corpus-{args.corpus_mb:g}mb.jsonl"
     if not path.exists():
@@ -55,10 +60,9 @@ def main() -> None:
 
     print(f"{'pattern':8} {'documents':14} {'MB':>6} {'native':>9} {'regex':>9} {'tiktoken':>9}")
     for kind, code in harness.KINDS.items():
-        pattern = harness.tiktoken_pattern(kind)
         regex_scan = harness.python_scanner(kind)
         probe = tiktoken.Encoding(
-            f"bench-{kind}", pat_str=pattern,
+            f"bench-{kind}", pat_str=harness.tiktoken_pattern(kind),
             mergeable_ranks={bytes([b]): b for b in range(256)}, special_tokens={},
         )  # fmt: skip
         for name, group in groups.items():
@@ -67,26 +71,21 @@ def main() -> None:
             size = sum(map(len, datas))
             counts = [lib.lc_test_count(code, d, len(d), 1) for d in datas]
             assert counts == [len(regex_scan(t)) for t in texts], f"{kind}: piece counts differ"
-
-            def run_native() -> None:
-                for d in datas:
-                    lib.lc_test_count(code, d, len(d), 1)
-
-            def run_regex() -> None:
-                for t in texts:
-                    regex_scan(t)
-
-            def run_tiktoken() -> None:
-                for t in texts:
-                    probe.encode_ordinary(t)
-
-            row = []
-            for fn in (run_native, run_regex, run_tiktoken):
-                if fn is run_tiktoken and args.no_tiktoken:
-                    row.append(float("nan"))
-                    continue
-                row.append(size / 1e6 / statistics.median(cpu(fn) for _ in range(args.runs)))
+            scans = [
+                functools.partial(_each, functools.partial(lib.lc_test_count, code), datas, True),
+                functools.partial(_each, regex_scan, texts, False),
+                functools.partial(_each, probe.encode_ordinary, texts, False),
+            ]
+            row = [mb_per_cpu_second(scan, size, args.runs) for scan in scans]
             print(f"{kind:8} {name:14} {size / 1e6:6.1f} " + " ".join(f"{v:9.1f}" for v in row))
+
+
+def _each(scan: Callable[..., object], inputs: list, with_length: bool) -> None:  # type: ignore[type-arg]
+    for item in inputs:
+        if with_length:
+            scan(item, len(item), 1)
+        else:
+            scan(item)
 
 
 if __name__ == "__main__":
