@@ -106,6 +106,13 @@ def test_c_table_agrees_with_the_python_tables_on_every_code_point():
     bad = [p for p in range(0x110000) if props(p) != want[p]]
     assert not bad, [f"U+{p:04X}: C {props(p)} != Python {want[p]}" for p in bad[:10]]
     assert props(0x110000) == 0
+    # What the scanners rely on to always make progress: a letter is upper- or lower-case-like
+    # to o200k, and nothing is both a letter and a number or White_Space.
+    for p in range(0x110000):
+        if want[p] & PROPS["L"]:
+            assert want[p] & (PROPS["UP"] | PROPS["LO"]) and not want[p] & (
+                PROPS["N"] | PROPS["WS"]
+            )
 
 
 def test_white_space_is_tiktokens():
