@@ -54,6 +54,9 @@ lc_scan_kind lc_scan_kind_of(const char *pattern, size_t len)
 
 #define ASCII_PROPS (lc_prop_blocks[0]) /* lc_prop_stage1[0] is 0: the block of U+0000-00FF */
 
+/* Whether s[i] is an ASCII character with one of the bits in `any` (i < len). */
+#define ASCII_HAS(s, i, any) ((s)[i] < 0x80 && (ASCII_PROPS[(s)[i]] & (any)))
+
 /* Class tests on a property byte. */
 #define IS_L(c) ((c) & LC_P_L)
 #define IS_N(c) ((c) & LC_P_N)
@@ -103,12 +106,20 @@ static inline unsigned props_at(const unsigned char *s, size_t len, size_t i, si
     return props_of(decode(s, len, i, next));
 }
 
-/* The end of the longest run from i of characters that have one of the bits in `any`. */
+/* The end of the longest run from i of characters that have one of the bits in `any`. ASCII
+   bytes are tested in a tight loop; other characters are decoded. */
 static inline size_t run_of(const unsigned char *s, size_t len, size_t i, unsigned any)
 {
     while (i < len) {
+        unsigned b = s[i];
+        if (b < 0x80) {
+            if (!(ASCII_PROPS[b] & any))
+                break;
+            i++;
+            continue;
+        }
         size_t next;
-        if (!(props_at(s, len, i, &next) & any))
+        if (!(props_of(decode(s, len, i, &next)) & any))
             break;
         i = next;
     }
@@ -119,8 +130,15 @@ static inline size_t run_of(const unsigned char *s, size_t len, size_t i, unsign
 static inline size_t punct_run(const unsigned char *s, size_t len, size_t i)
 {
     while (i < len) {
+        unsigned b = s[i];
+        if (b < 0x80) {
+            if (!IS_PUNCT(ASCII_PROPS[b]))
+                break;
+            i++;
+            continue;
+        }
         size_t next;
-        if (!IS_PUNCT(props_at(s, len, i, &next)))
+        if (!IS_PUNCT(props_of(decode(s, len, i, &next))))
             break;
         i = next;
     }
@@ -214,7 +232,7 @@ static inline ws_run whitespace_run(const unsigned char *s, size_t len, size_t p
    run goes to its end e; if a lower-ish character follows, the lower-ish run takes over from e.
    Otherwise the regex gives back upper-ish characters until one is also lower-ish, and the
    match ends just after it (the last lower-ish character of the run), or fails. */
-static size_t o200k_lower_word(const unsigned char *s, size_t len, size_t i)
+static inline size_t o200k_lower_word(const unsigned char *s, size_t len, size_t i)
 {
     size_t after_lower = 0;
     while (i < len) {
@@ -231,7 +249,7 @@ static size_t o200k_lower_word(const unsigned char *s, size_t len, size_t i)
 
 /* [upper-ish]+[lower-ish]* from i: its end, or 0. Both runs are greedy and nothing after them
    can fail, so neither gives anything back. */
-static size_t o200k_upper_word(const unsigned char *s, size_t len, size_t i)
+static inline size_t o200k_upper_word(const unsigned char *s, size_t len, size_t i)
 {
     size_t next;
     if (i >= len || !(props_at(s, len, i, &next) & LC_P_UP))
@@ -239,15 +257,23 @@ static size_t o200k_upper_word(const unsigned char *s, size_t len, size_t i)
     return run_of(s, len, run_of(s, len, next, LC_P_UP), LC_P_LO);
 }
 
-static size_t o200k_word_end(const unsigned char *s, size_t len, size_t end)
+static inline size_t o200k_word_end(const unsigned char *s, size_t len, size_t end)
 {
-    size_t c = contraction_ci(s, len, end);
+    size_t c = end < len && s[end] == '\'' ? contraction_ci(s, len, end) : 0;
     return c ? c : end;
 }
 
 static size_t o200k_next(const unsigned char *s, size_t len, size_t p)
 {
     size_t n0, end;
+
+    /* The common case first, as branch 1 takes it: an ASCII lower-case letter, or a space
+       and one, starts a word that no upper-case-like run precedes. */
+    if (ASCII_HAS(s, p, LC_P_LO))
+        return o200k_word_end(s, len, run_of(s, len, p + 1, LC_P_LO));
+    if (s[p] == ' ' && p + 1 < len && ASCII_HAS(s, p + 1, LC_P_LO))
+        return o200k_word_end(s, len, run_of(s, len, p + 2, LC_P_LO));
+
     unsigned c0 = props_at(s, len, p, &n0);
 
     /* 1 and 2: [^\r\n\p{L}\p{N}]?  then the words; the optional lead is tried first taken. */
@@ -302,6 +328,13 @@ static size_t o200k_next(const unsigned char *s, size_t len, size_t p)
 static size_t cl100k_next(const unsigned char *s, size_t len, size_t p)
 {
     size_t n0, end;
+
+    /* The common case first, as branch 2 takes it: an ASCII letter, or a space and one. */
+    if (ASCII_HAS(s, p, LC_P_L))
+        return run_of(s, len, p + 1, LC_P_L);
+    if (s[p] == ' ' && p + 1 < len && ASCII_HAS(s, p + 1, LC_P_L))
+        return run_of(s, len, p + 2, LC_P_L);
+
     unsigned c0 = props_at(s, len, p, &n0);
 
     /* 1: '(?i:[sdmt]|ll|ve|re) */
@@ -360,6 +393,13 @@ static size_t cl100k_next(const unsigned char *s, size_t len, size_t p)
 static size_t r50k_next(const unsigned char *s, size_t len, size_t p)
 {
     size_t n0, end;
+
+    /* The common case first, as branch 2 takes it: an ASCII letter, or a space and one. */
+    if (ASCII_HAS(s, p, LC_P_L))
+        return run_of(s, len, p + 1, LC_P_L);
+    if (s[p] == ' ' && p + 1 < len && ASCII_HAS(s, p + 1, LC_P_L))
+        return run_of(s, len, p + 2, LC_P_L);
+
     unsigned c0 = props_at(s, len, p, &n0);
 
     /* 1: '(?:[sdmt]|ll|ve|re) */
