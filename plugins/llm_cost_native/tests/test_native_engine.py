@@ -7,8 +7,10 @@ import os
 import random
 import tempfile
 import threading
+from itertools import accumulate
 
 import pytest
+import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -223,3 +225,37 @@ def test_lone_surrogates_and_replaced_bytes_never_crash(pair):
     engine = native_enc.bpe
     with pytest.raises(UnicodeEncodeError):
         engine.count(["\ud800"])  # core replaces these first; raw, it is a clean error
+
+
+# -- the scanners' promises ---------------------------------------------------------------------
+
+SCAN_PARTS = st.sampled_from(
+    [*" \t\n\r", "  ", "\r\n", "\x1c", "\xa0", "\u3000", "a", "Ab", "1", "123", "'s", "'LL",
+     "'", ".", "!?", "/", "é", "日本", "😀", "\u0301", "\u200d"]
+)  # fmt: skip
+SCAN_TEXT = st.lists(SCAN_PARTS, max_size=30).map("".join)
+
+
+@SETTINGS
+@given(head=SCAN_TEXT, tail=SCAN_TEXT, first=st.sampled_from(["a", "1", ".", "日", "'", "/"]))
+def test_the_r50k_promises_hold_for_its_pattern_and_native_scanner(head, tail, first):
+    """`PROMISES` for r50k (no installed encoding uses it, so core's checks do not run on it):
+    splits_before_space, checked on the pattern itself and on the native scanner."""
+    import tiktoken_ext.openai_public as public
+
+    pattern = regex.compile(public.r50k_pat_str)
+    scanner = native.NativeScanner(_native.SCAN_R50K)
+    assert scanner.splits_before_space and not scanner.splits_after_newline
+    text = head + " " + first + tail
+    pieces = pattern.findall(text)
+    assert scanner(text) == pieces
+    at = len(head)
+    ends = list(accumulate(map(len, pieces)))
+    assert at == 0 or at in ends  # a piece ends just before the space
+    before = [piece for piece, end in zip(pieces, ends, strict=True) if end <= at]
+    assert before == [p for p, e in zip(*_with_ends(pattern.findall(head + " z"))) if e <= at]
+    assert pieces[len(before) :] == pattern.findall(text[at:])
+
+
+def _with_ends(pieces: list[str]) -> tuple[list[str], list[int]]:
+    return pieces, list(accumulate(map(len, pieces)))
