@@ -256,3 +256,15 @@ def test_the_r50k_promises_hold_for_its_pattern_and_native_scanner(head, tail, f
     alone = pattern.findall(head + " z")  # the same text, followed by something else
     assert before == [p for p, e in zip(alone, accumulate(map(len, alone)), strict=True) if e <= at]
     assert pieces[len(before) :] == pattern.findall(text[at:])
+
+
+@pytest.mark.parametrize("length", [50, 129, 1000, 100_000])
+def test_merges_that_make_lower_ranks_take_the_heap_route(length):
+    """ "ab" merges at rank 1000 and makes "abab" at 500: not monotone, so long pieces leave
+    the bucket route for the heap part-way; the ids stay the pure-Python engine's."""
+    ranks = {bytes([b]): b for b in range(256)} | {b"ab": 1000, b"abab": 500, b"ababab": 700}
+    piece = ("ab" * length)[:length] + "a"
+    engine = _native.PieceEngine(*native._arrays(ranks), None)
+    want = PurePythonBPE(ranks).encode([piece])
+    assert engine.encode([piece]) == want
+    assert engine.count([piece]) == len(want)
