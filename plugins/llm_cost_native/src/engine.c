@@ -4,8 +4,9 @@
 
    Merge order is tiktoken's: among adjacent parts whose concatenation is a token, merge the
    lowest rank, leftmost on ties, until none is left. Short pieces use tiktoken's own list merge
-   (quadratic in a small bound, the fastest there); long ones a heap of (rank, start) over a
-   linked list of parts, which pops in the same order: n log n for any vocabulary. */
+   (quadratic in a small bound, the fastest there); long ones a linked list of parts with
+   buckets of candidates per rank (linear while merges only make higher ranks), handing over to
+   a heap of (rank, start) otherwise, which pops in the same order: n log n for any vocabulary. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -33,7 +34,7 @@
 #include "scan.h"
 
 #define NO_RANK UINT32_MAX
-#define SHORT_PIECE 128 /* longer pieces take the heap merge */
+#define SHORT_PIECE 128 /* longer pieces take the bucket (and heap) merge */
 #define CACHE_KEY 29    /* longest piece the piece cache remembers */
 #define CACHE_IDS 8     /* most ids a cache entry holds (more: it holds the count only) */
 #define CACHE_BITS 16   /* entries per cache: 2**16 of 64 bytes, 4 MB, touched lazily */
@@ -224,7 +225,7 @@ static size_t merge_short(const Engine *e, const uint8_t *p, size_t len, Vec *id
     return m;
 }
 
-/* -- the heap merge, for long pieces ----------------------------------------------------- */
+/* -- the bucket and heap merges, for long pieces ------------------------------------------------- */
 
 typedef struct {
     uint64_t *d; /* rank << 32 | start */
