@@ -9,8 +9,8 @@ from textgen import CODE, EMOJI, SCRIPTS, WHITESPACE
 
 import llm_cost_core as lc
 from llm_cost_core import parity, segments
-from llm_cost_core.encoding import Encoding
 from llm_cost_core.bpe import whole_text
+from llm_cost_core.encoding import Encoding
 from llm_cost_core.segments import SegmentCounter, WholeTextCounter
 from llm_cost_core.spec import EncodingSpec
 

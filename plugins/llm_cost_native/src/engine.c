@@ -225,7 +225,7 @@ static size_t merge_short(const Engine *e, const uint8_t *p, size_t len, Vec *id
     return m;
 }
 
-/* -- the bucket and heap merges, for long pieces ------------------------------------------------- */
+/* -- the bucket and heap merges, for long pieces --------------------------------------- */
 
 typedef struct {
     uint64_t *d; /* rank << 32 | start */
