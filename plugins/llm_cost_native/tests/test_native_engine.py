@@ -69,6 +69,22 @@ def test_off_switch_leaves_every_encoding_to_pure_python(monkeypatch):
     assert isinstance(native.make_bpe(spec=spec, ranks={b"a": 0}), _native.PieceEngine)
 
 
+def test_version_and_plugins_say_which_path_each_encoding_takes(monkeypatch, capsys):
+    from llm_cost_core.cli import main
+
+    assert main(["--version"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "llm-cost-native" in x)
+    for name in ENCODINGS:
+        assert f"{name}: native, whole texts" in line
+    toy = lc.EncodingSpec(
+        name="toy", pattern=r"\S+|\s+", special_tokens={}, n_vocab=1, load_ranks=dict,
+        vocab_sha256="0" * 64,
+    )  # fmt: skip
+    assert native.describe_engine(spec=toy) == "native merges, Python scanner"
+    monkeypatch.setenv(native.ENV, "0")
+    assert native.describe_engine(spec=toy) == "off (LLM_COST_NATIVE=0)"
+
+
 @pytest.mark.parametrize("ranks", [{b"a": -1}, {b"a": 2**32 - 1}, {b"a": 2**40}, {b"": 0}])
 def test_ranks_the_flat_arrays_cannot_hold_are_left_to_pure_python(ranks):
     spec = lc.EncodingSpec(
