@@ -7,8 +7,10 @@ import os
 import random
 import tempfile
 import threading
+from itertools import accumulate
 
 import pytest
+import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -65,6 +67,22 @@ def test_off_switch_leaves_every_encoding_to_pure_python(monkeypatch):
     assert native.make_scanner(spec=spec) is None
     monkeypatch.setenv(native.ENV, "1")
     assert isinstance(native.make_bpe(spec=spec, ranks={b"a": 0}), _native.PieceEngine)
+
+
+def test_version_and_plugins_say_which_path_each_encoding_takes(monkeypatch, capsys):
+    from llm_cost_core.cli import main
+
+    assert main(["--version"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "llm-cost-native" in x)
+    for name in ENCODINGS:
+        assert f"{name}: native, whole texts" in line
+    toy = lc.EncodingSpec(
+        name="toy", pattern=r"\S+|\s+", special_tokens={}, n_vocab=1, load_ranks=dict,
+        vocab_sha256="0" * 64,
+    )  # fmt: skip
+    assert native.describe_engine(spec=toy) == "native merges, Python scanner"
+    monkeypatch.setenv(native.ENV, "0")
+    assert native.describe_engine(spec=toy) == "off (LLM_COST_NATIVE=0)"
 
 
 @pytest.mark.parametrize("ranks", [{b"a": -1}, {b"a": 2**32 - 1}, {b"a": 2**40}, {b"": 0}])
@@ -223,3 +241,46 @@ def test_lone_surrogates_and_replaced_bytes_never_crash(pair):
     engine = native_enc.bpe
     with pytest.raises(UnicodeEncodeError):
         engine.count(["\ud800"])  # core replaces these first; raw, it is a clean error
+
+
+# -- the scanners' promises ---------------------------------------------------------------------
+
+SCAN_PARTS = st.sampled_from(
+    [*" \t\n\r", "  ", "\r\n", "\x1c", "\xa0", "\u3000", "a", "Ab", "1", "123", "'s", "'LL",
+     "'", ".", "!?", "/", "é", "日本", "😀", "\u0301", "\u200d"]
+)  # fmt: skip
+SCAN_TEXT = st.lists(SCAN_PARTS, max_size=30).map("".join)
+
+
+@SETTINGS
+@given(head=SCAN_TEXT, tail=SCAN_TEXT, first=st.sampled_from(["a", "1", ".", "日", "'", "/"]))
+def test_the_r50k_promises_hold_for_its_pattern_and_native_scanner(head, tail, first):
+    """`PROMISES` for r50k (no installed encoding uses it, so core's checks do not run on it):
+    splits_before_space, checked on the pattern itself and on the native scanner."""
+    import tiktoken_ext.openai_public as public
+
+    pattern = regex.compile(public.r50k_pat_str)
+    scanner = native.NativeScanner(_native.SCAN_R50K)
+    assert scanner.splits_before_space and not scanner.splits_after_newline
+    text = head + " " + first + tail
+    pieces = pattern.findall(text)
+    assert scanner(text) == pieces
+    at = len(head)
+    ends = list(accumulate(map(len, pieces)))
+    assert at == 0 or at in ends  # a piece ends just before the space
+    before = [piece for piece, end in zip(pieces, ends, strict=True) if end <= at]
+    alone = pattern.findall(head + " z")  # the same text, followed by something else
+    assert before == [p for p, e in zip(alone, accumulate(map(len, alone)), strict=True) if e <= at]
+    assert pieces[len(before) :] == pattern.findall(text[at:])
+
+
+@pytest.mark.parametrize("length", [50, 129, 1000, 100_000])
+def test_merges_that_make_lower_ranks_take_the_heap_route(length):
+    """ "ab" merges at rank 1000 and makes "abab" at 500: not monotone, so long pieces leave
+    the bucket route for the heap part-way; the ids stay the pure-Python engine's."""
+    ranks = {bytes([b]): b for b in range(256)} | {b"ab": 1000, b"abab": 500, b"ababab": 700}
+    piece = ("ab" * length)[:length] + "a"
+    engine = _native.PieceEngine(*native._arrays(ranks), None)
+    want = PurePythonBPE(ranks).encode([piece])
+    assert engine.encode([piece]) == want
+    assert engine.count([piece]) == len(want)
