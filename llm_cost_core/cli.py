@@ -54,9 +54,11 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 
     reg = registry()
     click.echo(f"llm-cost {__version__}")
+    notes = reg.engine_notes()
     for name, info in sorted(reg.plugins.items()):
         if info.distribution != "llm-cost-core":
-            click.echo(f"  {info.label} (plugin {name})")
+            engines = "; ".join(f"{enc}: {note}" for enc, note in notes.get(name, []))
+            click.echo(f"  {info.label} (plugin {name}){': ' + engines if engines else ''}")
     for info in reg.failures:
         click.echo(f"  {info.label} (plugin {info.name}, {info.error})")
     ctx.exit(0)

@@ -122,11 +122,11 @@ class FlatRanks(Mapping[bytes, int]):
         offsets = self._offsets.tolist()
         return list(map(self._blob.__getitem__, map(slice, offsets, offsets[1:])))
 
-    def arrays(self) -> tuple[bytes, memoryview, memoryview]:
-        """`(blob, offsets, ranks)` as the file holds them (native u32 arrays), for an engine
-        that reads the flat form in place: token `i` is `blob[offsets[i]:offsets[i + 1]]` and
-        has rank `ranks[i]`."""
-        return self._blob, self._offsets, self._ranks
+    def arrays(self) -> tuple[bytes, memoryview, memoryview, memoryview]:
+        """`(blob, offsets, ranks, table)` as the file holds them (native u32 arrays), for an
+        engine that reads the flat form in place: token `i` is `blob[offsets[i]:offsets[i + 1]]`
+        and has rank `ranks[i]`; `table` is the hash table `get` probes."""
+        return self._blob, self._offsets, self._ranks, self._table
 
     def to_dict(self) -> dict[bytes, int]:
         """The same map as a dict (built once, kept): faster per look-up, ~50 ms to build."""

@@ -64,10 +64,27 @@ def make_bpe(spec: EncodingSpec, ranks: Ranks) -> BPEEngine | None:
     :param spec: the encoding being built.
     :param ranks: its verified BPE ranks, token bytes to rank.
     :return: an object with ``encode(pieces) -> list[int]`` and ``count(pieces) -> int`` (see
-        ``llm_cost_core.bpe.BPEEngine``).
+        ``llm_cost_core.bpe.BPEEngine``). An engine that knows ``spec.pattern`` exactly may also
+        take whole texts (``count_text``, ``encode_text``, ``count_batch``, ``encode_batch``:
+        ``llm_cost_core.bpe.WholeTextEngine``); core then hands it every text and batch in one
+        call instead of scanning in Python.
 
     Stops at the first non-None result. Core's ``trylast`` implementation is pure Python.
     Called once per encoding per process, after the ranks are loaded.
+    """
+
+
+@hookspec
+def describe_engine(spec: EncodingSpec) -> str | None:
+    """Say, in a few words, how this plugin's engine serves ``spec``, or None if it does not.
+
+    :param spec: a registered encoding.
+    :return: a short note such as ``"native, whole texts"``, shown by ``llm-cost plugins`` and
+        ``llm-cost --version`` next to the encoding; None for an encoding this plugin's
+        ``make_scanner`` and ``make_bpe`` leave alone.
+
+    Every implementation is called, once per encoding, when those commands run. Must not load a
+    vocab: answer from the spec (its pattern, its name) and the plugin's own settings.
     """
 
 

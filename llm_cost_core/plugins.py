@@ -285,6 +285,24 @@ class Registry:
         """Each encoding name or alias registered by more than one plugin, and by which."""
         return {name: list(owners) for name, owners in sorted(self._conflicts.items())}
 
+    def engine_notes(self) -> dict[str, list[tuple[str, str]]]:
+        """Per plugin name, the (encoding, note) pairs its `describe_engine` gave for each
+        registered encoding; a plugin that raises is reported like any failing hook."""
+        notes: dict[str, list[tuple[str, str]]] = {}
+        impls = self.pm.hook.describe_engine.get_hookimpls()
+        for entry in self.registered():
+            for impl in reversed(impls):
+                try:
+                    note = impl.function(**{name: entry.spec for name in impl.argnames})
+                except (Exception, SystemExit) as exc:
+                    if _strict():
+                        raise
+                    self._fail(self.plugins[impl.plugin_name], "raised in describe_engine", exc)
+                    continue
+                if note:
+                    notes.setdefault(impl.plugin_name, []).append((entry.spec.name, str(note)))
+        return notes
+
     def hooks(self, plugin_name: str) -> list[str]:
         """The hooks a loaded plugin implements, sorted."""
         plugin = self.pm.get_plugin(plugin_name)

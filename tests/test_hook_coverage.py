@@ -66,6 +66,12 @@ def make_bpe(spec, ranks):
 
 
 @lc.hookimpl
+def describe_engine(spec):
+    CALLS.append("describe_engine")
+    return "toy engine" if spec == SPEC else None
+
+
+@lc.hookimpl
 def register_models(register):
     CALLS.append("register_models")
     register("every-model", "every")
@@ -141,5 +147,10 @@ def test_every_hook_is_reached_through_core(toy, capsys):
     # register_commands
     assert main(["every-hello"]) == 0
     assert capsys.readouterr().out == "hello from every\n"
+    # describe_engine: its note shows in `llm-cost plugins` and `--version`
+    assert main(["plugins"]) == 0
+    assert "engines    every: toy engine" in capsys.readouterr().out
+    assert main(["--version"]) == 0
+    assert "(plugin every_hook): every: toy engine" in capsys.readouterr().out
     not_reached = spec_names() - set(module.CALLS)
     assert not not_reached, f"hooks core never called: {sorted(not_reached)}"

@@ -20,6 +20,7 @@ def describe(reg: Registry) -> dict[str, Any]:
     reg.models()
     origins = [entry.origin for entry in reg.prices().values()]
     conflicts = reg.conflicts()
+    notes = reg.engine_notes()
     rows = []
     for info in reg.plugins.values():
         encodings = [
@@ -38,7 +39,9 @@ def describe(reg: Registry) -> dict[str, Any]:
         ]
         prices = origins.count(info.label)
         errors = [failure.error for failure in reg.failures if failure.name == info.name]
-        rows.append(_row(info, "loaded", reg.hooks(info.name), encodings, models, prices, errors))
+        row = _row(info, "loaded", reg.hooks(info.name), encodings, models, prices, errors)
+        row["engines"] = [{"encoding": enc, "note": note} for enc, note in notes.get(info.name, [])]
+        rows.append(row)
     for info in reg.failures:
         if info.name not in reg.plugins:
             rows.append(_row(info, "failed", [], [], [], 0, [info.error]))
@@ -78,6 +81,7 @@ def _row(
         "prices": prices,
         "errors": [error for error in errors if error],
         "reason": None,
+        "engines": [],
     }
 
 
@@ -110,6 +114,10 @@ def command(as_json: bool) -> None:
             lines.append(("hooks", ", ".join(row["hooks"])))
         if row["encodings"]:
             lines.append(("encodings", ", ".join(_encoding(e) for e in row["encodings"])))
+        if row["engines"]:
+            lines.append(
+                ("engines", "; ".join(f"{e['encoding']}: {e['note']}" for e in row["engines"]))
+            )
         if row["models"]:
             lines.append(("models", _models(row["models"])))
         if row["prices"]:

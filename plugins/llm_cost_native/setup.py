@@ -7,7 +7,7 @@ setup(
         Extension(
             "llm_cost_native._native",
             sources=["src/engine.c", "src/scan.c"],
-            depends=["src/scan.h"],
+            depends=["src/scan.h", "src/unicode_props.h"],
             extra_compile_args=["-O3", "-std=c11"],
         )
     ]

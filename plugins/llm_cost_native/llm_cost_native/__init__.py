@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from array import array
+from itertools import accumulate
 from typing import Any
 
 import llm_cost_core
@@ -82,18 +83,24 @@ def make_bpe(spec: EncodingSpec, ranks: Ranks) -> Any:
         return None
 
 
-def _arrays(ranks: Ranks) -> tuple[Any, Any, Any]:
-    """(blob, offsets, ranks) of the rank map: a flat vocab's own arrays, read in place, or
-    arrays built once from any other mapping (a dict of a toy or third-party vocab)."""
+def _arrays(ranks: Ranks) -> tuple[Any, Any, Any, Any]:
+    """(blob, offsets, ranks, table) of the rank map: a flat vocab's own arrays and hash table,
+    read in place, or arrays built once from any other mapping (a dict of a toy or third-party
+    vocab), whose table (None) the engine builds."""
     if isinstance(ranks, FlatRanks):
         return ranks.arrays()
     tokens = list(ranks)
-    values = array("Q", map(ranks.__getitem__, tokens)) if tokens else array("Q")
-    offsets = array("I", [0])
-    total = 0
-    for token in tokens:
-        total += len(token)
-        offsets.append(total)
-    if values and max(values) >= 0xFFFFFFFF:
-        return b"", array("I", [0]), array("I", [0xFFFFFFFF])  # refused by the engine
-    return b"".join(tokens), offsets, array("I", values)
+    try:
+        values = array("I", ranks.values() if isinstance(ranks, dict) else map(ranks.get, tokens))
+        offsets = array("I", accumulate(map(len, tokens), initial=0))
+    except (OverflowError, TypeError):  # a negative, huge or missing rank; 4 GB of tokens
+        values, offsets = array("I", [0xFFFFFFFF]), array("I", [0])
+    return b"".join(tokens), offsets, values, None  # the engine refuses 0xFFFFFFFF as a rank
+
+
+@llm_cost_core.hookimpl
+def describe_engine(spec: EncodingSpec) -> str:
+    """Which path `spec` takes (no vocab is loaded to say so)."""
+    if not enabled():
+        return f"off ({ENV}=0)"
+    return "native, whole texts" if knows(spec) else "native merges, Python scanner"

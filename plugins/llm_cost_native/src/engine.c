@@ -30,35 +30,70 @@
 #define POOL_MAX 64     /* idle caches an engine keeps for later calls */
 #define MAX_THREADS 256
 
-/* -- hashing ----------------------------------------------------------------------------- */
+/* -- hashing: CRC-32 (zlib's), the hash of the flat vocab's own table -------------------- */
 
-static inline uint64_t hash_bytes(const uint8_t *p, size_t n) {
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)n;
+static uint32_t crc_tables[8][256];
+
+static void crc_init(void) {
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_tables[0][i] = c;
+    }
+    for (int t = 1; t < 8; t++)
+        for (int i = 0; i < 256; i++)
+            crc_tables[t][i] = (crc_tables[t - 1][i] >> 8) ^ crc_tables[0][crc_tables[t - 1][i] & 0xff];
+}
+
+static inline uint32_t le32(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* zlib.crc32(p[:n]), slicing by 8 */
+static inline uint32_t crc32_bytes(const uint8_t *p, size_t n) {
+    const uint32_t(*T)[256] = (const uint32_t(*)[256])crc_tables;
+    uint32_t c = 0xFFFFFFFFu;
     while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-        h ^= h >> 31;
+        uint32_t a = le32(p) ^ c, b = le32(p + 4);
+        c = T[7][a & 0xff] ^ T[6][(a >> 8) & 0xff] ^ T[5][(a >> 16) & 0xff] ^ T[4][a >> 24] ^
+            T[3][b & 0xff] ^ T[2][(b >> 8) & 0xff] ^ T[1][(b >> 16) & 0xff] ^ T[0][b >> 24];
         p += 8;
         n -= 8;
     }
-    if (n) {
-        uint64_t w = 0;
-        memcpy(&w, p, n);
-        h = (h ^ w) * 0x94d049bb133111ebull;
-        h ^= h >> 29;
+    while (n--)
+        c = T[0][(c ^ *p++) & 0xff] ^ (c >> 8);
+    return c ^ 0xFFFFFFFFu;
+}
+
+static inline int same_bytes(const uint8_t *a, const uint8_t *b, size_t n) {
+    while (n >= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y)
+            return 0;
+        a += 8;
+        b += 8;
+        n -= 8;
     }
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 32;
-    return h;
+    if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, a, 4);
+        memcpy(&y, b, 4);
+        if (x != y)
+            return 0;
+        a += 4;
+        b += 4;
+        n -= 4;
+    }
+    while (n--)
+        if (*a++ != *b++)
+            return 0;
+    return 1;
 }
 
 /* -- the engine -------------------------------------------------------------------------- */
-
-typedef struct {
-    uint32_t tag;   /* high half of the token's hash */
-    uint32_t index; /* token index + 1; 0: empty slot */
-} Slot;
 
 typedef struct {
     uint8_t len; /* 0: empty */
@@ -72,39 +107,39 @@ typedef struct {
 
 typedef struct {
     PyObject_HEAD
-    Py_buffer blob, offsets, ranks; /* held: the arrays are read in place */
+    Py_buffer blob, offsets, ranks, index; /* held: the arrays are read in place */
     const uint8_t *bytes;
     const uint32_t *off;
     const uint32_t *rk;
     size_t n;
-    Slot *table;
+    const uint32_t *table; /* linear probing by CRC-32: token index + 1, 0 for empty */
+    uint32_t *own_table;   /* the table, when built here (no flat vocab) */
     size_t mask;
     uint32_t byte_rank[256];
-    int kind; /* lc_scan_kind of the spec's pattern */
+    uint32_t *pair_rank; /* 65536: the rank of each two-byte token */
+    int kind;            /* lc_scan_kind of the spec's pattern */
     CacheEntry *gil_cache; /* for piece calls, which keep the GIL */
     CacheEntry *pool[POOL_MAX];
     int npool;
 } Engine;
 
-static inline uint32_t vocab_find(const Engine *e, const uint8_t *p, size_t len, uint64_t h) {
+static inline uint32_t vocab_find(const Engine *e, const uint8_t *p, size_t len, uint32_t h) {
     size_t i = (size_t)h & e->mask;
-    uint32_t tag = (uint32_t)(h >> 32);
     for (;;) {
-        Slot s = e->table[i];
-        if (!s.index)
+        uint32_t s = e->table[i];
+        if (!s)
             return NO_RANK;
-        if (s.tag == tag) {
-            uint32_t t = s.index - 1;
-            uint32_t a = e->off[t], b = e->off[t + 1];
-            if (b - a == len && memcmp(e->bytes + a, p, len) == 0)
-                return e->rk[t];
-        }
+        uint32_t a = e->off[s - 1];
+        if (e->off[s] - a == len && same_bytes(e->bytes + a, p, len))
+            return e->rk[s - 1];
         i = (i + 1) & e->mask;
     }
 }
 
 static inline uint32_t rank_of(const Engine *e, const uint8_t *p, size_t len) {
-    return vocab_find(e, p, len, hash_bytes(p, len));
+    if (len == 2)
+        return e->pair_rank[(size_t)p[0] << 8 | p[1]];
+    return vocab_find(e, p, len, crc32_bytes(p, len));
 }
 
 /* A growable array of ids. */
@@ -317,7 +352,7 @@ done:
    a short piece seen before one cache look-up, anything else is merged. */
 static size_t piece_tokens(const Engine *e, CacheEntry *cache, const uint8_t *p, size_t len,
                            Vec *ids, int *err) {
-    uint64_t h = hash_bytes(p, len);
+    uint32_t h = crc32_bytes(p, len);
     uint32_t r = vocab_find(e, p, len, h);
     if (r != NO_RANK) {
         if (ids && vec_push(ids, r)) {
@@ -335,8 +370,8 @@ static size_t piece_tokens(const Engine *e, CacheEntry *cache, const uint8_t *p,
     }
     CacheEntry *c = NULL;
     if (cache && len <= CACHE_KEY) {
-        c = &cache[(size_t)(h >> 40) & CACHE_MASK];
-        if (c->len == len && memcmp(c->key, p, len) == 0) {
+        c = &cache[((size_t)h >> 12) & CACHE_MASK];
+        if (c->len == len && same_bytes(c->key, p, len)) {
             if (!ids)
                 return c->count;
             if (c->has_ids) {
@@ -430,21 +465,23 @@ static int get_u32s(PyObject *obj, Py_buffer *view, const char *what) {
 }
 
 static int Engine_init(Engine *self, PyObject *args, PyObject *kwds) {
-    static char *names[] = {"blob", "offsets", "ranks", "pattern", NULL};
-    PyObject *blob, *offsets, *ranks, *pattern;
-    if (self->table) {
+    static char *names[] = {"blob", "offsets", "ranks", "table", "pattern", NULL};
+    PyObject *blob, *offsets, *ranks, *table, *pattern;
+    if (self->pair_rank) {
         PyErr_SetString(PyExc_RuntimeError, "Engine is already initialised");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOO", names, &blob, &offsets, &ranks,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOOO", names, &blob, &offsets, &ranks, &table,
                                      &pattern))
         return -1;
     if (PyObject_GetBuffer(blob, &self->blob, PyBUF_SIMPLE) < 0)
         return -1;
     if (get_u32s(offsets, &self->offsets, "offsets") < 0 || get_u32s(ranks, &self->ranks, "ranks") < 0)
         return -1;
+    if (table != Py_None && get_u32s(table, &self->index, "table") < 0)
+        return -1;
     size_t n = (size_t)self->ranks.len / 4;
-    if ((size_t)self->offsets.len / 4 != n + 1) {
+    if ((size_t)self->offsets.len / 4 != n + 1 || n >= UINT32_MAX) {
         PyErr_SetString(PyExc_ValueError, "offsets must have one more entry than ranks");
         return -1;
     }
@@ -461,30 +498,64 @@ static int Engine_init(Engine *self, PyObject *args, PyObject *kwds) {
             PyErr_SetString(PyExc_ValueError, "empty token or rank out of range");
             return -1;
         }
-    size_t size = 16;
-    while (size < 2 * n)
-        size <<= 1;
-    self->table = calloc(size, sizeof(Slot));
-    if (!self->table) {
+    if (self->index.obj) { /* the flat vocab's own table: checked, not rebuilt */
+        size_t size = (size_t)self->index.len / 4, free_slots = 0;
+        const uint32_t *slots = self->index.buf;
+        if (size < 2 || (size & (size - 1))) {
+            PyErr_SetString(PyExc_ValueError, "table size must be a power of two");
+            return -1;
+        }
+        for (size_t i = 0; i < size; i++) {
+            if (slots[i] > n) {
+                PyErr_SetString(PyExc_ValueError, "table points past the tokens");
+                return -1;
+            }
+            free_slots += !slots[i];
+        }
+        if (!free_slots) {
+            PyErr_SetString(PyExc_ValueError, "table has no free slot");
+            return -1;
+        }
+        self->table = slots;
+        self->mask = size - 1;
+    } else { /* built here, as flatvocab.build builds it */
+        size_t size = 16;
+        while (size < 2 * n)
+            size <<= 1;
+        self->own_table = calloc(size, sizeof(uint32_t));
+        if (!self->own_table) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        self->table = self->own_table;
+        self->mask = size - 1;
+        for (size_t t = 0; t < n; t++) {
+            const uint8_t *p = self->bytes + self->off[t];
+            size_t len = self->off[t + 1] - self->off[t];
+            uint32_t h = crc32_bytes(p, len);
+            if (vocab_find(self, p, len, h) != NO_RANK)
+                continue; /* a duplicate token: the first (lowest index) wins */
+            size_t i = (size_t)h & self->mask;
+            while (self->own_table[i])
+                i = (i + 1) & self->mask;
+            self->own_table[i] = (uint32_t)(t + 1);
+        }
+    }
+    self->pair_rank = malloc(65536 * sizeof(uint32_t));
+    if (!self->pair_rank) {
         PyErr_NoMemory();
         return -1;
     }
-    self->mask = size - 1;
+    memset(self->pair_rank, 0xFF, 65536 * sizeof(uint32_t)); /* NO_RANK */
     for (int b = 0; b < 256; b++)
         self->byte_rank[b] = NO_RANK;
-    for (size_t t = 0; t < n; t++) {
+    for (size_t t = 0; t < n; t++) { /* by look-up, so that a duplicate resolves as above */
         const uint8_t *p = self->bytes + self->off[t];
         size_t len = self->off[t + 1] - self->off[t];
-        uint64_t h = hash_bytes(p, len);
-        if (vocab_find(self, p, len, h) != NO_RANK)
-            continue; /* a duplicate token: the first (lowest index) wins */
-        size_t i = (size_t)h & self->mask;
-        while (self->table[i].index)
-            i = (i + 1) & self->mask;
-        self->table[i].tag = (uint32_t)(h >> 32);
-        self->table[i].index = (uint32_t)(t + 1);
         if (len == 1)
-            self->byte_rank[p[0]] = self->rk[t];
+            self->byte_rank[p[0]] = vocab_find(self, p, 1, crc32_bytes(p, 1));
+        else if (len == 2)
+            self->pair_rank[(size_t)p[0] << 8 | p[1]] = vocab_find(self, p, 2, crc32_bytes(p, 2));
     }
     self->kind = LC_SCAN_NONE;
     if (pattern != Py_None) {
@@ -504,7 +575,10 @@ static void Engine_dealloc(Engine *self) {
         PyBuffer_Release(&self->offsets);
     if (self->ranks.obj)
         PyBuffer_Release(&self->ranks);
-    free(self->table);
+    if (self->index.obj)
+        PyBuffer_Release(&self->index);
+    free(self->own_table);
+    free(self->pair_rank);
     free(self->gil_cache);
     for (int i = 0; i < self->npool; i++)
         free(self->pool[i]);
@@ -512,7 +586,7 @@ static void Engine_dealloc(Engine *self) {
 }
 
 static int ready(Engine *self) {
-    if (!self->table) {
+    if (!self->pair_rank) {
         PyErr_SetString(PyExc_RuntimeError, "Engine is not initialised");
         return 0;
     }
@@ -787,7 +861,7 @@ static PyMethodDef text_methods[] = {
 
 static PyTypeObject PieceEngineType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "llm_cost_native._native.PieceEngine",
-    .tp_doc = "PieceEngine(blob, offsets, ranks, pattern): merges pieces a scanner made.",
+    .tp_doc = "PieceEngine(blob, offsets, ranks, table, pattern): merges pieces a scanner made.",
     .tp_basicsize = sizeof(Engine),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_new = PyType_GenericNew,
@@ -808,7 +882,7 @@ static int TextEngine_init(Engine *self, PyObject *args, PyObject *kwds) {
 
 static PyTypeObject TextEngineType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "llm_cost_native._native.TextEngine",
-    .tp_doc = "TextEngine(blob, offsets, ranks, pattern): also scans and merges whole texts.",
+    .tp_doc = "TextEngine(blob, offsets, ranks, table, pattern): also scans and merges whole texts.",
     .tp_basicsize = sizeof(Engine),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_base = &PieceEngineType,
@@ -867,6 +941,7 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__native(void) {
+    crc_init();
     if (PyType_Ready(&PieceEngineType) < 0 || PyType_Ready(&TextEngineType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module);
