@@ -16,8 +16,18 @@
 #ifndef _WIN32
 #include <pthread.h>
 #define LC_THREADS 1
-#else
+#define FETCH_ADD(p, v) __atomic_fetch_add((p), (v), __ATOMIC_RELAXED)
+#define LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define SET_FIRST(p, v)                                                                         \
+    do {                                                                                        \
+        int none_ = OK;                                                                         \
+        __atomic_compare_exchange_n((p), &none_, (v), 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);  \
+    } while (0)
+#else /* no threads here yet: batches run on the calling thread */
 #define LC_THREADS 0
+#define FETCH_ADD(p, v) ((*(p) += (v)) - (v))
+#define LOAD(p) (*(p))
+#define SET_FIRST(p, v) (*(p) = *(p) ? *(p) : (v))
 #endif
 
 #include "scan.h"
@@ -741,15 +751,13 @@ static void *batch_work(void *arg) {
     Worker *w = arg;
     Batch *b = w->b;
     for (;;) {
-        size_t i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED);
-        if (i >= b->n || __atomic_load_n(&b->err, __ATOMIC_RELAXED))
+        size_t i = FETCH_ADD(&b->next, 1);
+        if (i >= b->n || LOAD(&b->err))
             break;
         int err = OK;
         b->counts[i] = text_tokens(b->e, w->cache, b->s[i], b->len[i], b->ids ? &b->ids[i] : NULL, &err);
-        if (err) {
-            int none = OK;
-            __atomic_compare_exchange_n(&b->err, &none, err, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-        }
+        if (err)
+            SET_FIRST(&b->err, err);
     }
     return NULL;
 }

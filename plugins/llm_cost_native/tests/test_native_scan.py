@@ -44,9 +44,7 @@ def assert_same_as_python(kind: str, text: str) -> None:
     got, want = native(kind)(text), list(python_scanner(kind)(text))
     if got != want:
         i = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
-        pytest.fail(
-            f"{kind}: native {got[max(i - 2, 0) : i + 3]!r} != python {want[max(i - 2, 0) : i + 3]!r}"
-        )
+        pytest.fail(f"{kind}: native {got[max(i - 2, 0) : i + 3]!r} != python {want[max(i - 2, 0) : i + 3]!r}")
 
 
 def assert_same_as_tiktoken(kind: str, texts: list[str]) -> None:
@@ -144,9 +142,7 @@ def evil_texts() -> list[str]:
     """The corpus's texts, with lone surrogates made U+FFFD as tiktoken does before it scans
     (the scanner's contract is valid UTF-8: the caller does the same)."""
     rows = (json.loads(line) for line in (REPO / "testdata" / "evil_corpus_v2.jsonl").open())
-    texts = (
-        row["text"].encode("utf-16", "surrogatepass").decode("utf-16", "replace") for row in rows
-    )
+    texts = (row["text"].encode("utf-16", "surrogatepass").decode("utf-16", "replace") for row in rows)
     return sorted(set(texts))
 
 
@@ -212,10 +208,7 @@ def _edges() -> list[str]:
 def test_every_range_edge_in_context_is_cut_as_tiktoken_cuts_it(kind):
     edges = _edges()
     for context in CONTEXTS:
-        texts = [
-            "|".join(context.format(c=c) for c in edges[i : i + 500])
-            for i in range(0, len(edges), 500)
-        ]
+        texts = ["|".join(context.format(c=c) for c in edges[i : i + 500]) for i in range(0, len(edges), 500)]
         assert_same_as_tiktoken(kind, texts)
 
 
