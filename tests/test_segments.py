@@ -9,8 +9,9 @@ from textgen import CODE, EMOJI, SCRIPTS, WHITESPACE
 
 import llm_cost_core as lc
 from llm_cost_core import parity, segments
+from llm_cost_core.bpe import whole_text
 from llm_cost_core.encoding import Encoding
-from llm_cost_core.segments import SegmentCounter
+from llm_cost_core.segments import SegmentCounter, WholeTextCounter
 from llm_cost_core.spec import EncodingSpec
 
 
@@ -37,9 +38,13 @@ def test_count_of_mixed_documents_is_tiktokens(encoding, reference):
         assert encoding.count(text) == len(reference.encode_ordinary(text)), repr(sep)
 
 
-def test_the_plugins_take_the_segment_path(encoding):
+def test_the_plugins_take_the_segment_path_unless_the_engine_takes_whole_texts(encoding):
     encoding.count("warm up")
-    assert isinstance(encoding._counter, SegmentCounter)
+    if whole_text(encoding.bpe) is None:
+        assert isinstance(encoding._counter, SegmentCounter)
+    else:  # llm-cost-native's engine, say: streams still go window by window
+        assert isinstance(encoding._counter, WholeTextCounter)
+        assert encoding._counter.windowed
 
 
 # -- with a toy scanner and engine: the mechanics, independent of any vocab --------------------

@@ -4,8 +4,9 @@
 
    Merge order is tiktoken's: among adjacent parts whose concatenation is a token, merge the
    lowest rank, leftmost on ties, until none is left. Short pieces use tiktoken's own list merge
-   (quadratic in a small bound, the fastest there); long ones a heap of (rank, start) over a
-   linked list of parts, which pops in the same order: n log n for any vocabulary. */
+   (quadratic in a small bound, the fastest there); long ones a linked list of parts with
+   buckets of candidates per rank (linear while merges only make higher ranks), handing over to
+   a heap of (rank, start) otherwise, which pops in the same order: n log n for any vocabulary. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -33,7 +34,7 @@
 #include "scan.h"
 
 #define NO_RANK UINT32_MAX
-#define SHORT_PIECE 128 /* longer pieces take the heap merge */
+#define SHORT_PIECE 128 /* longer pieces take the bucket (and heap) merge */
 #define CACHE_KEY 29    /* longest piece the piece cache remembers */
 #define CACHE_IDS 8     /* most ids a cache entry holds (more: it holds the count only) */
 #define CACHE_BITS 16   /* entries per cache: 2**16 of 64 bytes, 4 MB, touched lazily */
@@ -224,7 +225,7 @@ static size_t merge_short(const Engine *e, const uint8_t *p, size_t len, Vec *id
     return m;
 }
 
-/* -- the heap merge, for long pieces ----------------------------------------------------- */
+/* -- the bucket and heap merges, for long pieces --------------------------------------- */
 
 typedef struct {
     uint64_t *d; /* rank << 32 | start */
@@ -277,84 +278,236 @@ static uint64_t heap_pop(Heap *h) {
 }
 
 /* Parts form a linked list over byte positions: nxt[i] is the end of the part starting at i,
-   0 once that start is merged away. An entry (rank, start) is stale, and skipped, unless its two
-   parts still span exactly that rank's bytes. */
+   0 once that start is merged away; tok[i] is that part's rank. A candidate (rank, start) is
+   stale, and skipped, unless its two parts still span exactly that rank's bytes. */
+typedef struct {
+    const Engine *e;
+    const uint8_t *p;
+    uint32_t n;
+    uint32_t *nxt, *prv, *tok;
+    size_t merges;
+} Parts;
+
+/* Merge the candidate (r, s) if it is still valid; 1 if merged (then *right and *left are the
+   ranks of the new pairs to its right and left, *q the start of the left one), else 0. */
+static inline int merge_at(Parts *m, uint32_t r, uint32_t s, uint32_t *right, uint32_t *left,
+                           uint32_t *q) {
+    uint32_t j = m->nxt[s];
+    if (j <= s || j >= m->n)
+        return 0;
+    uint32_t k = m->nxt[j];
+    if (rank_of(m->e, m->p + s, k - s) != r)
+        return 0;
+    m->nxt[s] = k;
+    m->nxt[j] = 0;
+    if (m->tok)
+        m->tok[s] = r;
+    m->merges++;
+    *right = *left = NO_RANK;
+    if (k < m->n) {
+        m->prv[k] = s;
+        *right = rank_of(m->e, m->p + s, m->nxt[k] - s);
+    }
+    if (s > 0) {
+        *q = m->prv[s];
+        *left = rank_of(m->e, m->p + *q, k - *q);
+    }
+    return 1;
+}
+
+/* The heap route: pops (rank, start) lowest first, which is tiktoken's order for any vocab. */
+static int heap_merge(Parts *m, Heap *h) {
+    for (size_t i = h->len / 2; i-- > 0;)
+        heap_down(h->d, h->len, i);
+    while (h->len) {
+        uint64_t key = heap_pop(h);
+        uint32_t r = (uint32_t)(key >> 32), s = (uint32_t)key, x, y, q = 0;
+        if (!merge_at(m, r, s, &x, &y, &q))
+            continue;
+        if (x != NO_RANK && heap_push(h, (uint64_t)x << 32 | s))
+            return -1;
+        if (y != NO_RANK && heap_push(h, (uint64_t)y << 32 | q))
+            return -1;
+    }
+    return 0;
+}
+
+/* Buckets of candidate starts, one per rank, in an open-addressing map by rank. */
+typedef struct {
+    uint32_t rank;
+    uint8_t used, done;
+    uint32_t *d;
+    size_t len, cap;
+} Bucket;
+
+typedef struct {
+    Bucket *b;
+    size_t cap, count;
+    Heap ranks; /* the ranks of buckets not emptied yet */
+} Buckets;
+
+static Bucket *bucket_slot(const Buckets *bs, uint32_t r) {
+    size_t at = (r * 2654435761u) & (bs->cap - 1);
+    while (bs->b[at].used && bs->b[at].rank != r)
+        at = (at + 1) & (bs->cap - 1);
+    return &bs->b[at];
+}
+
+/* The bucket of rank r, made (and its rank queued) if new; NULL when out of memory. */
+static Bucket *bucket_for(Buckets *bs, uint32_t r) {
+    if (bs->cap) {
+        Bucket *b = bucket_slot(bs, r);
+        if (b->used)
+            return b;
+    }
+    if (2 * (bs->count + 1) > bs->cap) {
+        size_t cap = bs->cap ? 2 * bs->cap : 64;
+        Bucket *b = calloc(cap, sizeof *b);
+        if (!b)
+            return NULL;
+        for (size_t i = 0; i < bs->cap; i++)
+            if (bs->b[i].used) {
+                size_t at = (bs->b[i].rank * 2654435761u) & (cap - 1);
+                while (b[at].used)
+                    at = (at + 1) & (cap - 1);
+                b[at] = bs->b[i];
+            }
+        free(bs->b);
+        bs->b = b;
+        bs->cap = cap;
+    }
+    Bucket *b = bucket_slot(bs, r);
+    b->used = 1;
+    b->rank = r;
+    bs->count++;
+    return heap_push(&bs->ranks, r) ? NULL : b;
+}
+
+static int bucket_add(Buckets *bs, uint32_t r, uint32_t s) {
+    Bucket *b = bucket_for(bs, r);
+    if (!b)
+        return -1;
+    if (b->len == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 8;
+        uint32_t *d = realloc(b->d, cap * sizeof *d);
+        if (!d)
+            return -1;
+        b->d = d;
+        b->cap = cap;
+    }
+    b->d[b->len++] = s;
+    return 0;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The bucket route, as the pure-Python engine: buckets emptied lowest rank first, each in start
+   order, which is the heap's order without the log, for as long as every merge only makes pairs
+   of higher rank than its own (trained vocabularies almost always do). The first merge that
+   makes a pair of lower or equal rank hands everything left to the heap. */
+static int bucket_merge(Parts *m) {
+    Buckets bs = {0};
+    Heap h = {0};
+    int rc = -1;
+    uint32_t *starts = NULL;
+    for (uint32_t i = 0; i + 1 < m->n; i++) {
+        uint32_t r = rank_of(m->e, m->p + i, 2);
+        if (r != NO_RANK && bucket_add(&bs, r, i))
+            goto done;
+    }
+    while (bs.ranks.len) {
+        uint32_t r = (uint32_t)heap_pop(&bs.ranks);
+        Bucket *b = bucket_slot(&bs, r); /* queued ranks have buckets */
+        size_t len = b->len, at;
+        starts = b->d;
+        b->d = NULL;
+        b->len = b->cap = 0;
+        b->done = 1;
+        for (at = 1; at < len && starts[at - 1] < starts[at]; at++)
+            ;
+        if (at < len)
+            qsort(starts, len, sizeof *starts, cmp_u32);
+        for (at = 0; at < len; at++) {
+            uint32_t s = starts[at], x, y, q = 0;
+            if (!merge_at(m, r, s, &x, &y, &q))
+                continue;
+            if ((x != NO_RANK && x <= r) || (y != NO_RANK && y <= r)) {
+                /* not monotone: the rest, and these two, go to the heap */
+                for (size_t i = at + 1; i < len; i++)
+                    if (heap_push(&h, (uint64_t)r << 32 | starts[i]))
+                        goto done;
+                if (x != NO_RANK && heap_push(&h, (uint64_t)x << 32 | s))
+                    goto done;
+                if (y != NO_RANK && heap_push(&h, (uint64_t)y << 32 | q))
+                    goto done;
+                for (size_t i = 0; i < bs.cap; i++)
+                    for (size_t k = 0; bs.b[i].used && k < bs.b[i].len; k++)
+                        if (heap_push(&h, (uint64_t)bs.b[i].rank << 32 | bs.b[i].d[k]))
+                            goto done;
+                rc = heap_merge(m, &h);
+                goto done;
+            }
+            if (x != NO_RANK && bucket_add(&bs, x, s))
+                goto done;
+            if (y != NO_RANK && bucket_add(&bs, y, q))
+                goto done;
+        }
+        free(starts);
+        starts = NULL;
+    }
+    rc = 0;
+done:
+    free(starts);
+    for (size_t i = 0; i < bs.cap; i++)
+        free(bs.b[i].d);
+    free(bs.b);
+    free(bs.ranks.d);
+    free(h.d);
+    return rc;
+}
+
 static size_t merge_long(const Engine *e, const uint8_t *p, size_t n, Vec *ids, int *err) {
     if (n >= UINT32_MAX) {
         *err = E_TOOLONG;
         return FAIL;
     }
-    size_t result = FAIL, merges = 0, i;
-    uint32_t *nxt = malloc(n * sizeof *nxt);
-    uint32_t *prv = malloc(n * sizeof *prv);
-    uint32_t *tok = ids ? malloc(n * sizeof *tok) : NULL;
-    Heap h = {malloc((n + 1) * sizeof(uint64_t)), 0, n + 1};
-    if (!nxt || !prv || (ids && !tok) || !h.d) {
+    size_t result = FAIL, i;
+    Parts m = {e, p, (uint32_t)n, malloc(n * sizeof(uint32_t)), malloc(n * sizeof(uint32_t)),
+               ids ? malloc(n * sizeof(uint32_t)) : NULL, 0};
+    if (!m.nxt || !m.prv || (ids && !m.tok)) {
         *err = E_NOMEM;
         goto done;
     }
     for (i = 0; i < n; i++) {
-        nxt[i] = (uint32_t)(i + 1);
-        prv[i] = i ? (uint32_t)(i - 1) : 0;
-        if (tok)
-            tok[i] = e->byte_rank[p[i]];
+        m.nxt[i] = (uint32_t)(i + 1);
+        m.prv[i] = i ? (uint32_t)(i - 1) : 0;
+        if (m.tok)
+            m.tok[i] = e->byte_rank[p[i]];
     }
-    for (i = 0; i + 1 < n; i++) {
-        uint32_t r = rank_of(e, p + i, 2);
-        if (r != NO_RANK)
-            h.d[h.len++] = (uint64_t)r << 32 | i;
-    }
-    for (i = h.len / 2; i-- > 0;)
-        heap_down(h.d, h.len, i);
-    while (h.len) {
-        uint64_t key = heap_pop(&h);
-        uint32_t r = (uint32_t)(key >> 32), s = (uint32_t)key;
-        uint32_t j = nxt[s];
-        if (j <= s || j >= n)
-            continue;
-        uint32_t k = nxt[j];
-        if (rank_of(e, p + s, k - s) != r)
-            continue;
-        nxt[s] = k;
-        nxt[j] = 0;
-        if (tok)
-            tok[s] = r;
-        merges++;
-        if (k < n) {
-            prv[k] = s;
-            uint32_t x = rank_of(e, p + s, nxt[k] - s);
-            if (x != NO_RANK && heap_push(&h, (uint64_t)x << 32 | s)) {
-                *err = E_NOMEM;
-                goto done;
-            }
-        }
-        if (s > 0) {
-            uint32_t q = prv[s];
-            uint32_t x = rank_of(e, p + q, k - q);
-            if (x != NO_RANK && heap_push(&h, (uint64_t)x << 32 | q)) {
-                *err = E_NOMEM;
-                goto done;
-            }
-        }
+    if (bucket_merge(&m)) {
+        *err = E_NOMEM;
+        goto done;
     }
     if (ids) {
-        for (i = 0; i < n; i = nxt[i]) {
-            if (tok[i] == NO_RANK) {
+        for (i = 0; i < n; i = m.nxt[i]) {
+            if (m.tok[i] == NO_RANK) {
                 *err = E_NOBYTE;
                 goto done;
             }
-            if (vec_push(ids, tok[i])) {
+            if (vec_push(ids, m.tok[i])) {
                 *err = E_NOMEM;
                 goto done;
             }
         }
     }
-    result = n - merges;
+    result = n - m.merges;
 done:
-    free(nxt);
-    free(prv);
-    free(tok);
-    free(h.d);
+    free(m.nxt);
+    free(m.prv);
+    free(m.tok);
     return result;
 }
 

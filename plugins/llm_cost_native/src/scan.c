@@ -103,12 +103,20 @@ static inline unsigned props_at(const unsigned char *s, size_t len, size_t i, si
     return props_of(decode(s, len, i, next));
 }
 
-/* The end of the longest run from i of characters that have one of the bits in `any`. */
+/* The end of the longest run from i of characters that have one of the bits in `any`. ASCII
+   bytes are tested in a tight loop; other characters are decoded. */
 static inline size_t run_of(const unsigned char *s, size_t len, size_t i, unsigned any)
 {
     while (i < len) {
+        unsigned b = s[i];
+        if (b < 0x80) {
+            if (!(ASCII_PROPS[b] & any))
+                break;
+            i++;
+            continue;
+        }
         size_t next;
-        if (!(props_at(s, len, i, &next) & any))
+        if (!(props_of(decode(s, len, i, &next)) & any))
             break;
         i = next;
     }
@@ -119,8 +127,15 @@ static inline size_t run_of(const unsigned char *s, size_t len, size_t i, unsign
 static inline size_t punct_run(const unsigned char *s, size_t len, size_t i)
 {
     while (i < len) {
+        unsigned b = s[i];
+        if (b < 0x80) {
+            if (!IS_PUNCT(ASCII_PROPS[b]))
+                break;
+            i++;
+            continue;
+        }
         size_t next;
-        if (!IS_PUNCT(props_at(s, len, i, &next)))
+        if (!IS_PUNCT(props_of(decode(s, len, i, &next))))
             break;
         i = next;
     }
@@ -214,7 +229,7 @@ static inline ws_run whitespace_run(const unsigned char *s, size_t len, size_t p
    run goes to its end e; if a lower-ish character follows, the lower-ish run takes over from e.
    Otherwise the regex gives back upper-ish characters until one is also lower-ish, and the
    match ends just after it (the last lower-ish character of the run), or fails. */
-static size_t o200k_lower_word(const unsigned char *s, size_t len, size_t i)
+static inline size_t o200k_lower_word(const unsigned char *s, size_t len, size_t i)
 {
     size_t after_lower = 0;
     while (i < len) {
@@ -231,7 +246,7 @@ static size_t o200k_lower_word(const unsigned char *s, size_t len, size_t i)
 
 /* [upper-ish]+[lower-ish]* from i: its end, or 0. Both runs are greedy and nothing after them
    can fail, so neither gives anything back. */
-static size_t o200k_upper_word(const unsigned char *s, size_t len, size_t i)
+static inline size_t o200k_upper_word(const unsigned char *s, size_t len, size_t i)
 {
     size_t next;
     if (i >= len || !(props_at(s, len, i, &next) & LC_P_UP))
@@ -239,9 +254,9 @@ static size_t o200k_upper_word(const unsigned char *s, size_t len, size_t i)
     return run_of(s, len, run_of(s, len, next, LC_P_UP), LC_P_LO);
 }
 
-static size_t o200k_word_end(const unsigned char *s, size_t len, size_t end)
+static inline size_t o200k_word_end(const unsigned char *s, size_t len, size_t end)
 {
-    size_t c = contraction_ci(s, len, end);
+    size_t c = end < len && s[end] == '\'' ? contraction_ci(s, len, end) : 0;
     return c ? c : end;
 }
 

@@ -154,7 +154,7 @@ def tiktoken_agrees(kind: str, texts: Iterable[str], scanner: NativeScanner) -> 
     )
     got = enc.encode_ordinary_batch(texts, num_threads=1)
     bad = []
-    for text, ids, pieces in zip(texts, got, expected):
+    for text, ids, pieces in zip(texts, got, expected, strict=True):
         if [enc.decode_single_token_bytes(i) for i in ids] != pieces:
             bad.append(text)
     return bad

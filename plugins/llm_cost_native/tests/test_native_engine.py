@@ -69,6 +69,22 @@ def test_off_switch_leaves_every_encoding_to_pure_python(monkeypatch):
     assert isinstance(native.make_bpe(spec=spec, ranks={b"a": 0}), _native.PieceEngine)
 
 
+def test_version_and_plugins_say_which_path_each_encoding_takes(monkeypatch, capsys):
+    from llm_cost_core.cli import main
+
+    assert main(["--version"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "llm-cost-native" in x)
+    for name in ENCODINGS:
+        assert f"{name}: native, whole texts" in line
+    toy = lc.EncodingSpec(
+        name="toy", pattern=r"\S+|\s+", special_tokens={}, n_vocab=1, load_ranks=dict,
+        vocab_sha256="0" * 64,
+    )  # fmt: skip
+    assert native.describe_engine(spec=toy) == "native merges, Python scanner"
+    monkeypatch.setenv(native.ENV, "0")
+    assert native.describe_engine(spec=toy) == "off (LLM_COST_NATIVE=0)"
+
+
 @pytest.mark.parametrize("ranks", [{b"a": -1}, {b"a": 2**32 - 1}, {b"a": 2**40}, {b"": 0}])
 def test_ranks_the_flat_arrays_cannot_hold_are_left_to_pure_python(ranks):
     spec = lc.EncodingSpec(
@@ -256,3 +272,15 @@ def test_the_r50k_promises_hold_for_its_pattern_and_native_scanner(head, tail, f
     alone = pattern.findall(head + " z")  # the same text, followed by something else
     assert before == [p for p, e in zip(alone, accumulate(map(len, alone)), strict=True) if e <= at]
     assert pieces[len(before) :] == pattern.findall(text[at:])
+
+
+@pytest.mark.parametrize("length", [50, 129, 1000, 100_000])
+def test_merges_that_make_lower_ranks_take_the_heap_route(length):
+    """ "ab" merges at rank 1000 and makes "abab" at 500: not monotone, so long pieces leave
+    the bucket route for the heap part-way; the ids stay the pure-Python engine's."""
+    ranks = {bytes([b]): b for b in range(256)} | {b"ab": 1000, b"abab": 500, b"ababab": 700}
+    piece = ("ab" * length)[:length] + "a"
+    engine = _native.PieceEngine(*native._arrays(ranks), None)
+    want = PurePythonBPE(ranks).encode([piece])
+    assert engine.encode([piece]) == want
+    assert engine.count([piece]) == len(want)
