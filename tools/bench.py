@@ -844,6 +844,16 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
+def save(result: dict, out: Path) -> str:
+    """Write the results so far (JSON and markdown), so that a run cut short keeps them."""
+    result["load_average_at_end"] = os.getloadavg()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
+    table = markdown(result)
+    out.with_suffix(".md").write_text(table)
+    return table
+
+
 def _pipe_workers(scenarios: str, cores: int) -> list[int]:
     workers = [1] if "B" not in scenarios else [1] + [n for n in (2, 4, 8, 16, 32) if n <= cores]
     return workers if "A" in scenarios or "W" in scenarios else workers[1:] or [1]
@@ -896,11 +906,7 @@ def main(argv: list[str] | None = None) -> int:
     if "C" in scenarios:
         result["corpus"] = corpus_summary(corpus)
         result["count"] = scenario_c(corpus, args.runs, args.encodings, engines, args.bound)
-    if "F" in scenarios:
-        big = DATA / f"file-{args.file_mb:g}mb.txt"
-        if args.rebuild or not big.exists():
-            build_file(big, corpus, args.file_mb)
-        result["file"] = scenario_f(big, args.runs, args.encodings, engines)
+        save(result, args.out)
     workers = _pipe_workers(scenarios, cores)
     threads = args.threads or sorted({1, *(n for n in (2, 4, 8) if n <= 2 * cores)})
     if "A" in scenarios or "B" in scenarios:
@@ -910,6 +916,7 @@ def main(argv: list[str] | None = None) -> int:
         result["pipe"] = scenario_pipe(
             jsonl, args.runs, workers, threads, args.pipe_encoding, engines, "real"
         )
+        save(result, args.out)
     if "W" in scenarios:
         jsonl = DATA / f"pipe-{args.jsonl_mb:g}mb.jsonl"
         if args.rebuild or not jsonl.exists():
@@ -921,11 +928,14 @@ def main(argv: list[str] | None = None) -> int:
         result["pipe_cache_warm"] = scenario_pipe(
             jsonl, args.runs, workers, threads, args.pipe_encoding, engines, "cache-warm"
         )
-    result["load_average_at_end"] = os.getloadavg()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
-    table = markdown(result)
-    args.out.with_suffix(".md").write_text(table)
+        save(result, args.out)
+    if "F" in scenarios:
+        big = DATA / f"file-{args.file_mb:g}mb.txt"
+        if args.rebuild or not big.exists():
+            build_file(big, corpus, args.file_mb)
+        result["file"] = scenario_f(big, args.runs, args.encodings, engines)
+        save(result, args.out)
+    table = save(result, args.out)
     print(table)
     ok = all(
         e["documents_with_other_counts"] == 0

@@ -12,10 +12,11 @@ Every case runs in its own subprocess, per engine, so that a crash (tiktoken 0.1
 and a million spaces, a pyo3 PanicException that `except Exception` does not catch) or a timeout
 is recorded instead of ending the run, and so that no cache carries over: inside the subprocess
 the encoding is loaded and warmed on unrelated text, then one `count` (llm-cost, toktok) or
-`encode_ordinary` (tiktoken) of the input is timed; the figure is the median over --repeat such
-processes. The machine is shared and noisy: compare ratios measured in the same run, not absolute
-times across runs. Dev tool: needs tiktoken (`pip install '.[test]'`), runs offline (tiktoken
-reads the plugins' own verified vocab).
+`encode_ordinary` (tiktoken) of the input is timed in CPU seconds of the process (all of them
+count on one thread; wall time on a shared machine measures the neighbours); the figure is the
+median over --repeat such processes. The machine is shared and noisy: compare ratios measured
+in the same run, not absolute times across runs. Dev tool: needs tiktoken (`pip install
+'.[test]'`), runs offline (tiktoken reads the plugins' own verified vocab).
 """
 
 from __future__ import annotations
@@ -84,9 +85,9 @@ def worker(engine: str, encoding: str, kind: str, n: int) -> None:
         enc.count("warm up " + "x" * 70_000)  # load, and let the engine settle on a dict
         check_engine(enc, engine)
         run = functools.partial(enc.count, text)
-    start = time.perf_counter()
+    start = time.process_time()  # CPU, not wall: the machine is shared
     tokens = run()
-    seconds = time.perf_counter() - start
+    seconds = time.process_time() - start
     print(json.dumps({"seconds": seconds, "tokens": tokens, "bytes": len(text.encode())}))
 
 
