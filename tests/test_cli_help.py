@@ -191,3 +191,22 @@ def test_progress_on_a_terminal_and_never_on_stdout(tmp_path):
     assert (quiet.stdout, quiet.stderr) == (shown.stdout, b"")
     piped = subprocess.run([LLM_COST, str(path)], capture_output=True)
     assert (piped.stdout, piped.stderr) == (shown.stdout, b"")
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_bash_completes_with_the_script_it_is_given():
+    """The install guide's line, in a real bash: the function it defines offers the names."""
+    if "o200k" not in lc.list_encodings():
+        pytest.skip("needs o200k")
+    script = (
+        'eval "$(_LLM_COST_COMPLETE=bash_source llm-cost)"\n'
+        "COMP_WORDS=(llm-cost -e o200); COMP_CWORD=2\n"
+        "_llm_cost_completion llm-cost\n"
+        'echo "${COMPREPLY[@]}"\n'
+    )
+    path = f"{Path(LLM_COST).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    done = subprocess.run(
+        ["bash", "-c", script], capture_output=True, env={**os.environ, "PATH": path}
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [b"o200k", b"o200k_base"]
