@@ -317,9 +317,9 @@ def _count_files(
             try:
                 with (
                     TextStream(path) as stream,
-                    Progress(stream.label, stream.expected_size, show_progress) as progress,
+                    Progress(stream.label, stream.expected_size, show_progress) as bar,
                 ):
-                    n = count_stream(progress.track(stream))
+                    n = count_stream(bar.track(stream))
             except InputError as exc:  # a vocab that cannot load is the command's error
                 if single:
                     raise click.ClickException(str(exc)) from None
