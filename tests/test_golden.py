@@ -167,7 +167,7 @@ CASES = [
     # suggestions and what is not loaded
     Case("suggest-command", "modles"),
     Case("suggest-model", "-m gpt4o --text x"),
-    Case("suggest-encoding", "-e o200 --text x"),
+    Case("suggest-encoding", "-e o200 --text x", BOTH, exactly=True),
     Case("unknown-encoding-pip-hint", "-e nosuch --text x", BOTH, exactly=True),
     Case(
         "plugins-not-loaded",
