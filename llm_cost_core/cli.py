@@ -22,7 +22,8 @@ import click
 from . import __version__, progress
 from ._env import flag as _flag
 from ._text import printable
-from .commands import _complete, tokens
+from .commands import _complete
+from .commands import tokens as show_tokens
 from .errors import InputError, LLMCostError, UnknownEncodingError, UnknownModelError
 from .inputs import STDIN, TextStream, decode_utf8, out_of_memory, warn_replaced
 from .progress import Progress
@@ -224,7 +225,7 @@ def resolve_encoding(
     "(env LLM_COST_PRICES).",
 )
 @workers_option("Count each input with N processes (0: one per CPU), in parts of about 4 MB.")
-@tokens.token_options
+@show_tokens.token_options
 @progress.quiet_option
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
 def count(
@@ -234,7 +235,9 @@ def count(
     as_json: bool,
     prices_file: str | None,
     workers: int,
-    mode: str | None,
+    ids: bool,
+    tokens: bool,
+    decode: bool,
     truncate: int | None,
     allow_special: bool,
     quiet: bool,
@@ -248,16 +251,17 @@ def count(
     """
     if texts and files:
         raise click.UsageError("give FILEs or --text, not both")
-    mode = tokens.check(mode, truncate, allow_special, as_json)
+    flags = {show_tokens.IDS: ids, show_tokens.TOKENS: tokens, show_tokens.DECODE: decode}
+    mode = show_tokens.mode(flags, truncate, allow_special, as_json)
     if allow_special and workers > 1:
         raise click.UsageError("--allow-special counts in one process; leave out --workers")
     enc = resolve_encoding(encoding, model, prices_file)
     if mode is not None:
-        tokens.run(enc, mode, texts, files, truncate, allow_special, as_json)
+        show_tokens.run(enc, mode, texts, files, truncate, allow_special, as_json)
         return
     counter = enc.count
     if allow_special:
-        counter = functools.partial(tokens.count_special, enc)
+        counter = functools.partial(show_tokens.count_special, enc)
     labels = [f"--text {i + 1}" for i in range(len(texts))] or list(files) or [STDIN]
     rows: list[dict[str, Any]] = []
     if texts:
@@ -308,7 +312,7 @@ def _count_files(
     with contextlib.ExitStack() as stack:
         count_stream = enc.count_stream
         if allow_special:
-            count_stream = functools.partial(tokens.count_special_stream, enc)
+            count_stream = functools.partial(show_tokens.count_special_stream, enc)
         elif workers > 1:
             from .processes import CountPool
 
@@ -317,10 +321,10 @@ def _count_files(
             try:
                 with (
                     TextStream(path) as stream,
-                    Progress(stream.label, stream.expected_size, show_progress) as progress,
+                    Progress(stream.label, stream.expected_size, show_progress) as bar,
                 ):
                     try:
-                        n = count_stream(progress.track(stream))
+                        n = count_stream(bar.track(stream))
                     except MemoryError:
                         raise out_of_memory(
                             f"{stream.label} (after {stream.size >> 20} MB)"

@@ -467,6 +467,7 @@ class Registry:
 
     def _left_out(self) -> str:
         labels = ", ".join(info.label for info in self.skipped)
+        # each one's error is "not loaded: VARIABLE" (see _selected)
         variables = sorted({(info.error or "").rpartition(" ")[2] for info in self.skipped})
         return f"installed but not loaded: {labels}, left out by {' and '.join(variables)}"
 

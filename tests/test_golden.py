@@ -18,11 +18,11 @@ import shlex
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import attrs
 import pytest
+from terminal import run_on_a_terminal
 
 import llm_cost_core as lc
 
@@ -230,7 +230,7 @@ CASES = [
     # suggestions and what is not loaded
     Case("suggest-command", "modles"),
     Case("suggest-model", "-m gpt4o --text x"),
-    Case("suggest-encoding", "-e o200 --text x"),
+    Case("suggest-encoding", "-e o200 --text x", BOTH, exactly=True),
     Case("unknown-encoding-pip-hint", "-e nosuch --text x", BOTH, exactly=True),
     Case(
         "plugins-not-loaded",
@@ -288,34 +288,6 @@ def render(case: Case, done: subprocess.CompletedProcess) -> bytes:
             b"\n",
         ]
     )
-
-
-def run_on_a_terminal(args: list[str], stdin: bytes, **kwargs) -> subprocess.CompletedProcess:
-    """Run with stderr on a pseudo-terminal, as in a person's shell; what it wrote there is
-    returned as stderr (the terminal writes each line break as CRLF)."""
-    controller, terminal = os.openpty()
-    with subprocess.Popen(
-        args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=terminal, **kwargs
-    ) as proc:
-        os.close(terminal)
-        seen: list[bytes] = []
-        reader = threading.Thread(target=_read_all, args=(controller, seen))
-        reader.start()
-        stdout, _ = proc.communicate(stdin)
-        reader.join()
-    os.close(controller)
-    return subprocess.CompletedProcess(args, proc.returncode, stdout, b"".join(seen))
-
-
-def _read_all(fd: int, into: list[bytes]) -> None:
-    while True:
-        try:
-            data = os.read(fd, 65536)
-        except OSError:  # EIO: the other side is closed
-            return
-        if not data:
-            return
-        into.append(data)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])

@@ -29,26 +29,24 @@ _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def token_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The options of `count` that show tokens; `mode` is None (count), or one of IDS, TOKENS,
-    DECODE, or TEXT for --truncate alone."""
+    """The options of `count` that show tokens, passed as `ids`, `tokens`, `decode` (flags, at
+    most one: see `mode`), `truncate` and `allow_special`."""
     options = [
         click.option(
             "--ids",
             "--encode",
-            "mode",
-            flag_value=IDS,
+            "ids",
+            is_flag=True,
             help="Print the token ids, separated by spaces, on one line.",
         ),
         click.option(
             "--tokens",
-            "mode",
-            flag_value=TOKENS,
+            is_flag=True,
             help="Print each token on its own line: its id, a tab, its text (escaped).",
         ),
         click.option(
             "--decode",
-            "mode",
-            flag_value=DECODE,
+            is_flag=True,
             help="Read token ids (spaces or commas between them, or a JSON array) and print "
             "the text they stand for, byte for byte.",
         ),
@@ -72,10 +70,15 @@ def token_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def check(mode: str | None, truncate: int | None, allow_special: bool, as_json: bool) -> str | None:
-    """The mode the options ask for (TEXT for --truncate alone), or a usage error."""
-    if mode is None and truncate is not None:
-        mode = TEXT
+def mode(
+    flags: dict[str, bool], truncate: int | None, allow_special: bool, as_json: bool
+) -> str | None:
+    """What the options ask for: None to count, IDS, TOKENS or DECODE (the one of `flags`, by
+    those names, that is set), TEXT for --truncate alone; or a usage error."""
+    chosen = [name for name, value in flags.items() if value]
+    if len(chosen) > 1:
+        raise click.UsageError(f"give one of {', '.join(_FLAGS[name] for name in chosen)}")
+    mode = chosen[0] if chosen else (TEXT if truncate is not None else None)
     if mode == DECODE and allow_special:
         raise click.UsageError("--allow-special is for text; --decode reads ids")
     if mode in (DECODE, TEXT) and as_json:
@@ -157,6 +160,16 @@ def _whole_characters(data: bytes) -> str:
     return ""
 
 
+def count_special(enc: Encoding, text: str) -> int:
+    """The tokens of `text` with special-token text as the special tokens (--allow-special)."""
+    return len(encode(enc, text, allow_special=True))
+
+
+def count_special_stream(enc: Encoding, blocks: Iterable[str]) -> int:
+    """`count_special` of text read in blocks: joined, as a special token may straddle two."""
+    return count_special(enc, "".join(blocks))
+
+
 def parse_ids(data: bytes, enc: Encoding) -> list[int]:
     """Token ids written as `--ids` writes them, or separated by commas, or a JSON array; an
     InputError for anything else or an id `enc` does not have."""
@@ -189,28 +202,23 @@ def parse_ids(data: bytes, enc: Encoding) -> list[int]:
 
 
 def escape(data: bytes) -> str:
-    """A token's bytes as one printable line: UTF-8 text as it is, except backslash, line breaks,
-    tabs and other unprintable characters, escaped as Python writes them; bytes that are not
-    UTF-8 as \\xNN."""
-    text = data.decode("utf-8", "surrogateescape")
+    """A token's bytes as one printable line, without ambiguity: UTF-8 text as it is, except
+    backslash (\\\\), line breaks and tabs (\\n, \\r, \\t), other unprintable characters
+    (\\xNN below 0x80, else \\uNNNN or \\UNNNNNNNN), and bytes that are not UTF-8 (\\xNN,
+    always 0x80 or more)."""
     parts = []
-    for char in text:
+    for char in data.decode("utf-8", "surrogateescape"):
+        code = ord(char)
         if char in _ESCAPES:
             parts.append(_ESCAPES[char])
-        elif "\udc80" <= char <= "\udcff":  # a byte that is not UTF-8
-            parts.append(f"\\x{ord(char) - 0xDC00:02x}")
+        elif 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8
+            parts.append(f"\\x{code - 0xDC00:02x}")
         elif char.isprintable():
             parts.append(char)
+        elif code < 0x80:
+            parts.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            parts.append(f"\\u{code:04x}")
         else:
-            parts.append(repr(char)[1:-1])
+            parts.append(f"\\U{code:08x}")
     return "".join(parts)
-
-
-def count_special(enc: Encoding, text: str) -> int:
-    """The tokens of `text` with special-token text as the special tokens (--allow-special)."""
-    return len(encode(enc, text, allow_special=True))
-
-
-def count_special_stream(enc: Encoding, blocks: Iterable[str]) -> int:
-    """`count_special` of text read in blocks: joined, as a special token may straddle two."""
-    return count_special(enc, "".join(blocks))
