@@ -36,6 +36,8 @@ DEFAULT_CHUNK_BYTES = 256 * 1024
 CHUNKS_IN_FLIGHT_PER_WORKER = 2
 # The fields counted when no --field is given, the first one a line has.
 AUTO_FIELDS = ("text", "messages")
+# How many models' encodings and batch prices a process keeps found (Batch request lines).
+MODELS_REMEMBERED = 4096
 
 # One line's result: the bytes to write, its tokens, and why it was passed through (or None).
 LineResult = tuple[bytes, int, "str | None"]
@@ -94,7 +96,8 @@ class LineCounter:
     """How to count a line; small and picklable, so that each worker builds its own."""
 
     encoding: str
-    field: str | None = None  # None: `text`, else `messages` (see LineProcessor._value)
+    # None: `text`, else `messages` (LineProcessor._value), else a Batch API request
+    field: str | None = None
     usd_per_million: Decimal | None = None
     # Without --field, a Batch API request line is counted with its own model's encoding and
     # priced at that model's batch tier: the registered prices, with this price file on top.
@@ -282,7 +285,8 @@ class LineProcessor:
                 found = (encoding_for_model(model, table), entry.price if entry else None)
             except LLMCostError as exc:
                 found = str(exc).splitlines()[0]
-            self._models[model] = found
+            if len(self._models) < MODELS_REMEMBERED:  # any number of names, bounded memory
+                self._models[model] = found
         if isinstance(found, str):
             raise _BadLine(found)
         return found
