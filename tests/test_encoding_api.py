@@ -55,9 +55,16 @@ def test_allowed_and_disallowed_special_follow_tiktoken(encoding, reference):
 
 
 def test_special_ids_decode_to_their_text(encoding):
+    """Each special text encodes to its id, and its id decodes to it. Where two texts share an
+    id (o200k_harmony's 200018), the id decodes to one of them: tiktoken's choice, which
+    test_compat.py checks."""
+    texts_of: dict[int, set[str]] = {}
+    for text, token in encoding.special_tokens.items():
+        texts_of.setdefault(token, set()).add(text)
     for text, token in encoding.special_tokens.items():
         assert encoding.encode(text, allowed_special="all") == [token]
-        assert encoding.decode([token]) == text
+        decoded = encoding.decode([token])
+        assert decoded == text or (len(texts_of[token]) > 1 and decoded in texts_of[token])
 
 
 @pytest.mark.parametrize(

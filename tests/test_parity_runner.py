@@ -236,6 +236,8 @@ def test_generated_text_is_seeded():
 
 def test_a_plugin_missing_a_branch_fails_with_a_readable_diff(encoding_name, broken, tmp_path):
     good = lc.get_encoding(encoding_name)
+    if broken.get_encoding(encoding_name).encode_ordinary("a   b") == good.encode_ordinary("a   b"):
+        pytest.skip(f"{encoding_name} has no token for two spaces: the wrong cut gives its ids")
     texts = ["plain words", "a   b"]
     cases = [
         {

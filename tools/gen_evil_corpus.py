@@ -1,5 +1,6 @@
-"""Write the static parity corpora: testdata/evil_corpus_v2.jsonl (o200k and cl100k) and the
-r50k plugin's own part of it, plugins/llm_cost_r50k/llm_cost_r50k/parity_corpus.jsonl.
+"""Write the static parity corpora: testdata/evil_corpus_v2.jsonl (o200k and cl100k), and the
+plugins' own parts of it (plugins/llm_cost_*/llm_cost_*/parity_corpus.jsonl): the r50k family's
+and o200k_harmony's.
 
 Each line is one case, `{"encoding", "category", "text", "ids", "tiktoken_version"}`, where `ids` is
 tiktoken's `encode_ordinary(text)`. tiktoken (pinned 0.14.0) runs offline on the vocab each plugin
@@ -15,13 +16,13 @@ Hand-written sentences, code and emoji sequences fill in what tables cannot.
 Deterministic: a fixed seed, sorted iteration, no clock. Re-running writes the same bytes.
 The corpus is the regression suite: a parity bug found anywhere adds its text to REGRESSIONS.
 
-The GPT-2-era encodings (r50k and p50k; gpt2 and p50k_edit give the same ids as they on ordinary
-text) get every text up to LEGACY_MAX_CHARS characters (p50k those of the categories with
-space runs, the only place its ids can differ from r50k's) plus the `r50k_branches` category, which
+The GPT-2-era encodings (r50k and p50k; gpt2 and p50k_edit give the same ids as they do on ordinary
+text) get every text up to LEGACY_MAX_CHARS characters plus the `r50k_branches` category, which
 aims at their pattern (lower-case-only contractions, digit runs of any length, punctuation
-without line breaks, space runs that p50k makes single tokens). They live in the r50k plugin's
-package (its `EncodingSpec.corpus`, which the parity runner reads), so that each file stays
-under 1 MB and a plugin's cases ship with the plugin.
+without line breaks, space runs that p50k makes single tokens); LEGACY_ENCODINGS says which
+categories each gets. o200k_harmony gets a few categories (HARMONY_ENCODINGS). These live in
+the plugins' packages (their `EncodingSpec.corpus`, which the parity runner reads), so that
+each file stays under 1 MB and a plugin's cases ship with the plugin.
 
     python tools/gen_evil_corpus.py            # write both files
     python tools/gen_evil_corpus.py --check    # exit 1 if a committed file is not what it writes
@@ -50,11 +51,21 @@ TIKTOKEN_VERSION = "0.14.0"
 ENCODINGS = ("o200k", "cl100k")
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "testdata" / "evil_corpus_v2.jsonl"
-LEGACY_ENCODINGS = ("r50k", "p50k")
 LEGACY_OUT = REPO / "plugins" / "llm_cost_r50k" / "llm_cost_r50k" / "parity_corpus.jsonl"
 LEGACY_MAX_CHARS = 1200
-# p50k differs from r50k only in runs of spaces: its cases are the categories that have them.
-P50K_CATEGORIES = {"whitespace", "long_runs", "code", "mixed", "multilingual", "r50k_branches"}
+HARMONY_OUT = REPO / "plugins" / "llm_cost_o200k" / "llm_cost_o200k" / "parity_corpus.jsonl"
+# The categories each encoding gets (None: all). p50k differs from r50k only in runs of spaces,
+# so it gets the categories that have them; gpt2, p50k_edit and o200k_harmony give the ids of
+# r50k, p50k and o200k on ordinary text, so a few categories check each end to end.
+LEGACY_ENCODINGS: dict[str, set[str] | None] = {
+    "r50k": None,
+    "p50k": {"whitespace", "long_runs", "code", "mixed", "multilingual", "r50k_branches"},
+    "gpt2": {"r50k_branches", "regressions"},
+    "p50k_edit": {"r50k_branches", "regressions"},
+}
+HARMONY_ENCODINGS: dict[str, set[str] | None] = {
+    "o200k_harmony": {"special_tokens", "regressions", "contractions", "code"},
+}
 
 # Unicode 16 scripts as tiktoken 0.14.0's Rust regex names them (Script=...), sorted.
 SCRIPTS = [
@@ -648,7 +659,11 @@ def dump_line(case: dict[str, object]) -> str:
     return regex.sub(r"[^\x20-\x7e]", _escape, line)
 
 
-def build_lines(encodings: tuple[str, ...] = ENCODINGS, legacy: bool = False) -> list[str]:
+def build_lines(
+    encodings: dict[str, set[str] | None] | tuple[str, ...] = ENCODINGS, legacy: bool = False
+) -> list[str]:
+    """The corpus lines for `encodings` (a name, or a name and the categories it gets)."""
+    wanted = encodings if isinstance(encodings, dict) else dict.fromkeys(encodings)
     if tiktoken.__version__ != TIKTOKEN_VERSION:
         sys.exit(f"tiktoken {tiktoken.__version__} installed; the corpus pins {TIKTOKEN_VERSION}")
     references = {}
@@ -661,7 +676,8 @@ def build_lines(encodings: tuple[str, ...] = ENCODINGS, legacy: bool = False) ->
     lines = []
     for name in encodings:
         for category, text in texts:
-            if name == "p50k" and category not in P50K_CATEGORIES:
+            categories = wanted[name]
+            if categories is not None and category not in categories:
                 continue
             case = {
                 "encoding": name,
@@ -678,12 +694,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=OUT)
     parser.add_argument("--legacy-output", type=Path, default=LEGACY_OUT)
+    parser.add_argument("--harmony-output", type=Path, default=HARMONY_OUT)
     parser.add_argument("--check", action="store_true", help="compare with the files; write none")
     parser.add_argument("--stats", action="store_true", help="print cases per category")
     args = parser.parse_args(argv)
     outputs = [
         (args.output, ENCODINGS, build_lines()),
-        (args.legacy_output, LEGACY_ENCODINGS, build_lines(LEGACY_ENCODINGS, legacy=True)),
+        (args.legacy_output, tuple(LEGACY_ENCODINGS), build_lines(LEGACY_ENCODINGS, legacy=True)),
+        (args.harmony_output, tuple(HARMONY_ENCODINGS), build_lines(HARMONY_ENCODINGS)),
     ]
     status = 0
     for output, encodings, lines in outputs:

@@ -56,6 +56,7 @@ HARMONY = lc.EncodingSpec(
     vocab_sha256=VOCAB_SHA256,
     reference="o200k_harmony",
     description="gpt-oss (the harmony chat format's special tokens)",
+    corpus=files(__name__) / "parity_corpus.jsonl",  # its Evil Corpus cases (gen_evil_corpus.py)
 )
 SPECS = (SPEC, HARMONY)
 

@@ -23,7 +23,7 @@ _VOCAB = files(__name__) / "r50k_base.tiktoken.gz"
 P50K_SPACES = b"".join(base64.b64encode(b" " * k) + b" %d\n" % (50255 + k) for k in range(2, 26))
 """The `.tiktoken` lines p50k_base adds to r50k_base: runs of 2 to 25 spaces, ranks 50257-50280."""
 CORPUS = files(__name__) / "parity_corpus.jsonl"
-"""The Evil Corpus's r50k and p50k cases (written by core's tools/gen_evil_corpus.py)."""
+"""The Evil Corpus's cases for these encodings (written by core's tools/gen_evil_corpus.py)."""
 R50K_RANKS = lc.TiktokenFile(_VOCAB, R50K_SHA256)
 P50K_RANKS = lc.TiktokenFile(_VOCAB, P50K_SHA256, appended=P50K_SPACES)
 
@@ -52,6 +52,7 @@ GPT2 = lc.EncodingSpec(
     reference="r50k_base",
     extends_reference=True,
     description="GPT-2 (r50k_base's ranks under GPT-2's own name)",
+    corpus=CORPUS,
 )
 P50K = lc.EncodingSpec(
     name="p50k",
@@ -79,6 +80,7 @@ P50K_EDIT = lc.EncodingSpec(
     vocab_sha256=P50K_SHA256,
     reference="p50k_edit",
     description="the edit models (text-davinci-edit-001, code-davinci-edit-001)",
+    corpus=CORPUS,
 )
 SPECS = (R50K, GPT2, P50K, P50K_EDIT)
 

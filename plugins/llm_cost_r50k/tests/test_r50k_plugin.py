@@ -115,7 +115,7 @@ def test_scanner_is_the_plugins_and_only_for_its_specs():
     assert plugin.make_scanner(other) is None
 
 
-def test_its_corpus_is_the_evil_corpus_part_for_r50k_and_p50k():
+def test_its_corpus_is_the_evil_corpus_part_for_its_encodings():
     """Written by core's tools/gen_evil_corpus.py (`--check` keeps it current)."""
     from llm_cost_core import parity
 
@@ -124,9 +124,9 @@ def test_its_corpus_is_the_evil_corpus_part_for_r50k_and_p50k():
     by_encoding: dict[str, set[str]] = {}
     for case in cases:
         by_encoding.setdefault(case.encoding, set()).add(case.category)
-    assert set(by_encoding) == {"r50k", "p50k"}
+    assert set(by_encoding) == {"r50k", "p50k", "gpt2", "p50k_edit"}
     assert "r50k_branches" in by_encoding["r50k"] and "r50k_branches" in by_encoding["p50k"]
     assert len(by_encoding["r50k"]) == 15
-    assert plugin.R50K.corpus == plugin.P50K.corpus == plugin.CORPUS
+    assert all(spec.corpus == plugin.CORPUS for spec in plugin.SPECS)
     for case in cases[::50]:
         assert lc.get_encoding(case.encoding).encode_ordinary(case.text) == list(case.ids)
