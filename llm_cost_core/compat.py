@@ -85,18 +85,7 @@ class Encoding:
         )
         from .plugins import registry
 
-        plugins = registry()
-        self._setup(
-            core.Encoding(
-                spec,
-                make_scanner=lambda spec: plugins.first_result("make_scanner", spec=spec),
-                make_bpe=lambda spec, ranks: plugins.first_result(
-                    "make_bpe", spec=spec, ranks=ranks
-                ),
-            ),
-            name,
-            registered=False,
-        )
+        self._setup(registry().build(spec), name, registered=False)
         self._mergeable_ranks_copy = ranks
         self._explicit_n_vocab = explicit_n_vocab
 

@@ -62,6 +62,8 @@ def open_input(path: str) -> BinaryIO:
 def read_error(where: str, exc: OSError) -> InputError:
     """The error for an input that breaks off while read (`/proc/self/mem`, a failing disk)."""
     return InputError(f"cannot read {where}: {exc.strerror or exc}")
+
+
 def warn_replaced(label: str, replaced: int) -> None:
     """Say that `replaced` invalid bytes of input `label` were replaced (nothing when none)."""
     if replaced:

@@ -406,15 +406,22 @@ class Registry:
         with self._lock:
             built = self._built.get(entry.spec.name)
             if built is None:
-                built = Encoding(
-                    entry.spec,
-                    make_scanner=functools.partial(self._make_scanner, entry.plugin),
-                    make_bpe=functools.partial(self._make_bpe, entry.plugin),
-                    distribution=entry.plugin.label,
-                    plugin=entry.plugin.name,
-                )
+                built = self.build(entry.spec, entry.plugin)
                 self._built[entry.spec.name] = built
         return built
+
+    def build(self, spec: EncodingSpec, owner: PluginInfo | None = None) -> Encoding:
+        """An `Encoding` for `spec`, with the scanner and engine the plugins offer for it;
+        `owner` is the plugin blamed for a spec that cannot be built (core for one made in
+        memory, such as `compat.Encoding(...)`)."""
+        owner = owner or self.core
+        return Encoding(
+            spec,
+            make_scanner=functools.partial(self._make_scanner, owner),
+            make_bpe=functools.partial(self._make_bpe, owner),
+            distribution=owner.label if owner is not self.core else "",
+            plugin=owner.name if owner is not self.core else "",
+        )
 
     def _make_scanner(self, owner: PluginInfo, spec: EncodingSpec) -> Scanner:
         scanner, _ = self.first_result("make_scanner", _not_scanner, owner, spec=spec)
@@ -636,6 +643,8 @@ def _not_engine(result: Any) -> str | None:
 def _short_repr(value: object) -> str:
     text = object.__repr__(value) if not isinstance(value, int | float | str) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
 def did_you_mean(name: str, names: Iterable[str], similar: float = SIMILAR) -> str | None:
     """`did you mean 'X'?` for the name closest to a misspelt one, when one is close enough."""
     close = difflib.get_close_matches(name, sorted(set(names)), n=1, cutoff=similar)

@@ -482,6 +482,8 @@ def test_an_input_that_cannot_be_read_is_named_not_the_output(workers):
     assert done.stderr.decode() == (
         "llm-cost: error: cannot read /proc/self/mem: Input/output error\n"
     )
+
+
 def _fine_tuning_jsonl(n: int) -> tuple[bytes, list[list[dict]]]:
     """A fine-tuning file as OpenAI documents it: one {"messages": [...]} object per line."""
     rng = random.Random(17)
