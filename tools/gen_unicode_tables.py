@@ -34,12 +34,12 @@ C_OUT = ROOT / "plugins" / "llm_cost_native" / "src" / "unicode_props.h"
 
 # The property bits of the C table: what the three patterns ask of a code point.
 C_BITS = [
-    ("LC_P_L", r"\p{L}", "a letter: \\p{L}"),
+    ("LC_P_L", r"\p{L}", "letters"),
     ("LC_P_UP", r"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]", "o200k's upper-case-like class"),
     ("LC_P_LO", r"[\p{Ll}\p{Lm}\p{Lo}\p{M}]", "o200k's lower-case-like class"),
-    ("LC_P_N", r"\p{N}", "a number: \\p{N}"),
-    ("LC_P_WS", r"\s", "White_Space as tiktoken's \\s has it"),
-    ("LC_P_NL", r"[\r\n]", "CR or LF"),
+    ("LC_P_N", r"\p{N}", "numbers"),
+    ("LC_P_WS", r"\s", "White_Space, as tiktoken has it"),
+    ("LC_P_NL", r"[\r\n]", "CR and LF"),
 ]
 CONTRACTION_LETTERS = "sdmtlvre"  # the letters of 's 'd 'm 't 'll 've 're
 BLOCK = 256  # code points per second-stage block
@@ -150,7 +150,7 @@ def c_tables(every: str) -> str:
         "",
     ]
     for bit, (name, pattern, doc) in enumerate(C_BITS):
-        lines.append(f"#define {name} {1 << bit}u /* {doc}: {pattern} */")
+        lines.append(f"#define {name} {1 << bit}u /* {pattern} {doc} */")
     lines += [
         "",
         f"static const uint8_t lc_prop_stage1[{len(stage1)}] = {{",

@@ -54,6 +54,9 @@ lc_scan_kind lc_scan_kind_of(const char *pattern, size_t len)
 
 #define ASCII_PROPS (lc_prop_blocks[0]) /* lc_prop_stage1[0] is 0: the block of U+0000-00FF */
 
+/* Whether s[i] is an ASCII character with one of the bits in `any` (i < len). */
+#define ASCII_HAS(s, i, any) ((s)[i] < 0x80 && (ASCII_PROPS[(s)[i]] & (any)))
+
 /* Class tests on a property byte. */
 #define IS_L(c) ((c) & LC_P_L)
 #define IS_N(c) ((c) & LC_P_N)
@@ -263,6 +266,14 @@ static inline size_t o200k_word_end(const unsigned char *s, size_t len, size_t e
 static size_t o200k_next(const unsigned char *s, size_t len, size_t p)
 {
     size_t n0, end;
+
+    /* The common case first, as branch 1 takes it: an ASCII lower-case letter, or a space
+       and one, starts a word that no upper-case-like run precedes. */
+    if (ASCII_HAS(s, p, LC_P_LO))
+        return o200k_word_end(s, len, run_of(s, len, p + 1, LC_P_LO));
+    if (s[p] == ' ' && p + 1 < len && ASCII_HAS(s, p + 1, LC_P_LO))
+        return o200k_word_end(s, len, run_of(s, len, p + 2, LC_P_LO));
+
     unsigned c0 = props_at(s, len, p, &n0);
 
     /* 1 and 2: [^\r\n\p{L}\p{N}]?  then the words; the optional lead is tried first taken. */
@@ -317,6 +328,13 @@ static size_t o200k_next(const unsigned char *s, size_t len, size_t p)
 static size_t cl100k_next(const unsigned char *s, size_t len, size_t p)
 {
     size_t n0, end;
+
+    /* The common case first, as branch 2 takes it: an ASCII letter, or a space and one. */
+    if (ASCII_HAS(s, p, LC_P_L))
+        return run_of(s, len, p + 1, LC_P_L);
+    if (s[p] == ' ' && p + 1 < len && ASCII_HAS(s, p + 1, LC_P_L))
+        return run_of(s, len, p + 2, LC_P_L);
+
     unsigned c0 = props_at(s, len, p, &n0);
 
     /* 1: '(?i:[sdmt]|ll|ve|re) */
@@ -375,6 +393,13 @@ static size_t cl100k_next(const unsigned char *s, size_t len, size_t p)
 static size_t r50k_next(const unsigned char *s, size_t len, size_t p)
 {
     size_t n0, end;
+
+    /* The common case first, as branch 2 takes it: an ASCII letter, or a space and one. */
+    if (ASCII_HAS(s, p, LC_P_L))
+        return run_of(s, len, p + 1, LC_P_L);
+    if (s[p] == ' ' && p + 1 < len && ASCII_HAS(s, p + 1, LC_P_L))
+        return run_of(s, len, p + 2, LC_P_L);
+
     unsigned c0 = props_at(s, len, p, &n0);
 
     /* 1: '(?:[sdmt]|ll|ve|re) */

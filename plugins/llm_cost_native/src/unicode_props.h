@@ -10,12 +10,12 @@
 
 #define LC_UNICODE_TIKTOKEN_VERSION "0.14.0"
 
-#define LC_P_L 1u /* a letter: \p{L}: \p{L} */
-#define LC_P_UP 2u /* o200k's upper-case-like class: [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}] */
-#define LC_P_LO 4u /* o200k's lower-case-like class: [\p{Ll}\p{Lm}\p{Lo}\p{M}] */
-#define LC_P_N 8u /* a number: \p{N}: \p{N} */
-#define LC_P_WS 16u /* White_Space as tiktoken's \s has it: \s */
-#define LC_P_NL 32u /* CR or LF: [\r\n] */
+#define LC_P_L 1u /* \p{L} letters */
+#define LC_P_UP 2u /* [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}] o200k's upper-case-like class */
+#define LC_P_LO 4u /* [\p{Ll}\p{Lm}\p{Lo}\p{M}] o200k's lower-case-like class */
+#define LC_P_N 8u /* \p{N} numbers */
+#define LC_P_WS 16u /* \s White_Space, as tiktoken has it */
+#define LC_P_NL 32u /* [\r\n] CR and LF */
 
 static const uint8_t lc_prop_stage1[4352] = {
     0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 17, 21, 22, 23, 24,
