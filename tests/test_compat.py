@@ -24,8 +24,8 @@ from llm_cost_core import parity
 
 if not os.environ.get("LLM_COST_REQUIRE_TIKTOKEN"):  # as conftest's reference fixture
     pytest.importorskip("tiktoken", reason="tiktoken is not installed")
-import tiktoken as real_tiktoken  # noqa: E402
-import tiktoken.model  # noqa: E402
+import tiktoken as real_tiktoken
+import tiktoken.model
 
 
 @functools.cache
