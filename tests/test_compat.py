@@ -8,20 +8,24 @@ texts, the way tiktoken tests itself.
 from __future__ import annotations
 
 import functools
+import os
 import pickle
 import subprocess
 import sys
 import threading
 
 import pytest
-import tiktoken as real_tiktoken
-import tiktoken.model
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import llm_cost_core as lc
 import llm_cost_core.compat as tiktoken_compat
 from llm_cost_core import parity
+
+if not os.environ.get("LLM_COST_REQUIRE_TIKTOKEN"):  # as conftest's reference fixture
+    pytest.importorskip("tiktoken", reason="tiktoken is not installed")
+import tiktoken as real_tiktoken
+import tiktoken.model
 
 
 @functools.cache

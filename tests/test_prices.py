@@ -147,7 +147,8 @@ def test_each_price_names_the_encoding_its_plugin_maps_the_model_to():
         if entry.price.encoding in installed:
             assert reg.encoding_name_for_model(model) == entry.price.encoding, model
             checked += 1
-    assert checked or not installed
+    priced = {entry.price.encoding for entry in reg.prices().values()}
+    assert checked or not installed & priced  # llm-cost-r50k alone: no priced model uses it
 
 
 @pytest.mark.parametrize(
