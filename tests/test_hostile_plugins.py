@@ -28,6 +28,9 @@ from llm_cost_core.plugins import PluginWarning, Registry
 
 @pytest.fixture
 def site(tmp_path, monkeypatch):
+    # llm-cost-native, when installed, offers its engine and scanner first (tryfirst): off, so
+    # that the hostile plugin's own results are the ones core gets.
+    monkeypatch.setenv("LLM_COST_NATIVE", "0")
     yield from plugin_site(tmp_path, monkeypatch, "hostile_")
 
 
@@ -573,8 +576,8 @@ def test_an_encoding_name_outside_the_set_fails_the_plugin_at_import(site):
 def test_an_unknown_name_the_user_typed_gives_no_install_hint_unless_it_is_valid():
     reg = lc.plugins.registry()
     with pytest.raises(lc.UnknownEncodingError) as raised:
-        reg.get_encoding("p50k_base")
-    assert "pip install llm-cost-p50k" in str(raised.value)
+        reg.get_encoding("mistral_base")
+    assert "pip install llm-cost-mistral" in str(raised.value)
     with pytest.raises(lc.UnknownEncodingError) as raised:
         reg.get_encoding("x; rm -rf ~")
     assert "pip install" not in str(raised.value)
