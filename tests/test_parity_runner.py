@@ -279,6 +279,9 @@ def test_the_full_corpus_catches_the_missing_branch(encoding_name, broken):
 def test_generated_text_finds_the_missing_branch_and_shrinks_it(
     encoding_name, reference, broken, tmp_path
 ):
+    good = lc.get_encoding(encoding_name)
+    if broken.get_encoding(encoding_name).encode_ordinary("a   b") == good.encode_ordinary("a   b"):
+        pytest.skip(f"{encoding_name} has no token for two spaces: the wrong cut gives its ids")
     empty = write_corpus(tmp_path / "empty.jsonl", [])
     (report,) = parity.run(registry=broken, corpus=[empty], examples=500)
     assert report.mismatch_counts == {parity.GENERATED: 1}
