@@ -142,9 +142,9 @@ class ModelPrice:
     model: str = attrs.field(validator=lambda _i, _a, value: check_name("model", value))
     """See `llm_cost_core.spec.MODEL_NAME` for the characters a model name may hold."""
     encoding: str = attrs.field(
-        validator=lambda _i, _a, value: value == "" or check_name("encoding", value)
+        validator=lambda _i, _a, value: value == NO_ENCODING or check_name("encoding", value)
     )
-    """The encoding's name, or "" when the price list does not say (a LiteLLM file)."""
+    """The encoding's name, or NO_ENCODING when the price list does not say (a LiteLLM file)."""
     input: Decimal = attrs.field(converter=_money)
     cached_input: Decimal | None = attrs.field(default=None, converter=_optional_money)
     output: Decimal | None = attrs.field(default=None, converter=_optional_money)
