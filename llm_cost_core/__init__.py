@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from .errors import (
+from llm_cost_core.errors import (
     InputError,
     LLMCostError,
     PluginConflictError,
@@ -23,21 +23,26 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .chat import count_messages
-    from .costs import CostEstimate, estimate_cost
-    from .encoding import Encoding
-    from .hookspecs import hookimpl
-    from .spec import EncodingSpec
-    from .vocab import TiktokenFile
+    from llm_cost_core.engine.encoding import Encoding
+    from llm_cost_core.engine.scanner import Scanner, regex_scanner
+    from llm_cost_core.engine.vocab import TiktokenFile
+    from llm_cost_core.host.hookspecs import hookimpl
+    from llm_cost_core.host.spec import EncodingSpec
+    from llm_cost_core.models.costs import CostEstimate, estimate_cost
+    from llm_cost_core.models.prices import ModelPrice
+    from llm_cost_core.records.chat import count_messages
 else:
     _LAZY = {
-        "CostEstimate": ".costs",
-        "Encoding": ".encoding",
-        "EncodingSpec": ".spec",
-        "TiktokenFile": ".vocab",
-        "hookimpl": ".hookspecs",
-        "count_messages": ".chat",
-        "estimate_cost": ".costs",
+        "CostEstimate": ".models.costs",
+        "Encoding": ".engine.encoding",
+        "EncodingSpec": ".host.spec",
+        "ModelPrice": ".models.prices",
+        "Scanner": ".engine.scanner",
+        "TiktokenFile": ".engine.vocab",
+        "hookimpl": ".host.hookspecs",
+        "count_messages": ".records.chat",
+        "estimate_cost": ".models.costs",
+        "regex_scanner": ".engine.scanner",
     }
 
     def __getattr__(name: str) -> object:
@@ -61,8 +66,10 @@ __all__ = [
     "EncodingSpec",
     "InputError",
     "LLMCostError",
+    "ModelPrice",
     "PluginConflictError",
     "PluginError",
+    "Scanner",
     "TiktokenFile",
     "UnknownEncodingError",
     "UnknownModelError",
@@ -75,32 +82,33 @@ __all__ = [
     "get_encoding",
     "hookimpl",
     "list_encodings",
+    "regex_scanner",
 ]
 
 
 def get_encoding(name: str) -> Encoding:
     """The encoding called `name` (or one of its aliases). Raises UnknownEncodingError."""
-    from .plugins import registry
+    from llm_cost_core.host.registry import registry
 
     return registry().get_encoding(name)
 
 
 def encoding_name_for_model(model: str) -> str:
     """The name of the encoding `model` uses. Raises UnknownModelError."""
-    from .plugins import registry
+    from llm_cost_core.models import resolve
 
-    return registry().encoding_name_for_model(model)
+    return resolve.encoding_name_for_model(model)
 
 
 def encoding_for_model(model: str) -> Encoding:
     """The encoding `model` uses. Raises UnknownModelError or UnknownEncodingError."""
-    from .plugins import registry
+    from llm_cost_core.models import resolve
 
-    return registry().encoding_for_model(model)
+    return resolve.encoding_for_model(model)
 
 
 def list_encodings() -> list[str]:
     """The names of every installed encoding, sorted."""
-    from .plugins import registry
+    from llm_cost_core.host.registry import registry
 
     return [entry.spec.name for entry in registry().registered()]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 """C0 and C1 controls, DEL (ESC among them), line and paragraph separators, and the marks and
@@ -31,3 +33,19 @@ def exception_line(exc: BaseException) -> str:
         message = "(its message cannot be shown)"
     text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
     return text.splitlines()[0]
+
+
+SIMILAR = 0.85
+"""How alike (difflib's ratio) a misspelt name and a known one must be to suggest it: `gpt4o`
+and `gpt-4o` are (0.91), `gpt-9` and `gpt-4` are not (0.8)."""
+
+
+def did_you_mean(name: str, names: Iterable[str], similar: float = SIMILAR) -> str | None:
+    """`did you mean 'x'?` for the known name closest to a misspelt one, or None."""
+    close = difflib.get_close_matches(name, sorted(set(names)), n=1, cutoff=similar)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+def shorten(text: str) -> str:
+    """Text for a one-line message: a very long value shown by its ends."""
+    return text if len(text) <= 40 else f"{text[:18]}...{text[-18:]}"

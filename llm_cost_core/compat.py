@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import regex
 
-from . import encoding as core
-from .bpe import merge_ids
-from .errors import PluginConflictError, UnknownEncodingError
-from .scanner import compile_pinned
-from .spec import EncodingSpec
+from llm_cost_core.engine import encoding as core
+from llm_cost_core.engine.bpe import merge_ids
+from llm_cost_core.engine.scanner import compile_pinned
+from llm_cost_core.errors import PluginConflictError, UnknownEncodingError
+from llm_cost_core.host.spec import EncodingSpec
 
 if TYPE_CHECKING:
     import numpy as np
@@ -83,7 +83,7 @@ class Encoding:
             load_ranks=lambda: ranks,
             vocab_sha256="",
         )
-        from .plugins import registry
+        from llm_cost_core.host.registry import registry
 
         self._setup(registry().build(spec), name, registered=False)
         self._mergeable_ranks_copy = ranks
@@ -398,7 +398,7 @@ def get_encoding(encoding_name: str) -> Encoding:
     """The installed encoding with this tiktoken name (or llm-cost name); ValueError if none."""
     if not isinstance(encoding_name, str):
         raise ValueError(f"Expected a string in get_encoding, got {type(encoding_name)}")
-    from .plugins import registry
+    from llm_cost_core.host.registry import registry
 
     try:
         encoding = registry().get_encoding(encoding_name)
@@ -414,16 +414,15 @@ def get_encoding(encoding_name: str) -> Encoding:
 def encoding_name_for_model(model_name: str) -> str:
     """The tiktoken name of the encoding `model_name` uses; KeyError if it is unknown or its
     encoding is not installed."""
-    from .plugins import registry
+    from llm_cost_core.host.registry import registry
+    from llm_cost_core.models import resolve
 
-    reg = registry()
-    name = reg.encoding_name_for_model(model_name)
+    name = resolve.encoding_name_for_model(model_name)
     try:
-        return tiktoken_name(reg.lookup(name).spec)
+        return tiktoken_name(registry().lookup(name).spec)
     except UnknownEncodingError:
-        from .plugins import uninstalled_encoding_message
-
-        raise UnknownEncodingError(uninstalled_encoding_message(model_name, name)) from None
+        message = resolve.uninstalled_encoding_message(model_name, name)
+        raise UnknownEncodingError(message) from None
 
 
 def encoding_for_model(model_name: str) -> Encoding:
@@ -433,6 +432,6 @@ def encoding_for_model(model_name: str) -> Encoding:
 
 def list_encoding_names() -> list[str]:
     """The tiktoken name of every installed encoding, sorted."""
-    from .plugins import registry
+    from llm_cost_core.host.registry import registry
 
     return sorted(tiktoken_name(entry.spec) for entry in registry().registered())

@@ -40,10 +40,10 @@ from typing import Any
 
 import pytest
 
-from . import parity
-from ._env import flag
-from .encoding import _valid_unicode
-from .plugins import Registered, canonical, registry
+from llm_cost_core._env import flag
+from llm_cost_core.engine.encoding import _valid_unicode
+from llm_cost_core.host.registry import Registered, canonical, registry
+from llm_cost_core.verify import parity
 
 COLLECTOR = "llm-cost-parity"
 ENCODINGS_OPTION = "llm_cost_encodings"
@@ -275,7 +275,7 @@ class Checks:
     def check_reference(self) -> None:
         _need("tiktoken")
         _need("hypothesis")
-        from .reference import tiktoken_encoding
+        from llm_cost_core.verify.reference import tiktoken_encoding
 
         report = parity.check_encoding(
             self.entry, registry(), self.core_cases, examples=self.examples, live=True

@@ -14,7 +14,7 @@ import llm_cost_core as lc
 REPO = Path(__file__).resolve().parent.parent
 
 # Tests (and the commands they run) keep their vocab cache out of the user's ~/.cache.
-# "Today" for the prices' age check (llm_cost_core.prices.today): tests never depend on the
+# "Today" for the prices' age check (llm_cost_core.models.price_files.today): tests never depend on the
 # clock. 2025-09-01 is 25 days after the built-in table's date, so nothing warns unless a test
 # sets a later day.
 TODAY = "2025-09-01"
@@ -64,7 +64,7 @@ def cached_reference(name: str):
     """tiktoken's Encoding for an installed encoding, or None when its spec names none."""
     if not os.environ.get("LLM_COST_REQUIRE_TIKTOKEN"):
         pytest.importorskip("tiktoken", reason="tiktoken is not installed")
-    from llm_cost_core.reference import tiktoken_encoding
+    from llm_cost_core.verify.reference import tiktoken_encoding
 
     return tiktoken_encoding(lc.get_encoding(name))
 

@@ -45,7 +45,7 @@ def plugin_site(tmp_path: Path, monkeypatch: Any, prefix: str) -> Iterator[Path]
     """For a fixture: a folder for fake plugin distributions, on sys.path here and for
     subprocesses (`env_with`), with the plugin-selection variables unset; afterwards the
     modules named `prefix...` are forgotten and the registry is built afresh."""
-    from llm_cost_core.plugins import DISABLE_ENV, LOAD_ENV, STRICT_ENV, reset_registry
+    from llm_cost_core.host.registry import DISABLE_ENV, LOAD_ENV, STRICT_ENV, reset_registry
 
     where = tmp_path / "site"
     where.mkdir()
@@ -86,7 +86,7 @@ def run_llm_cost(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess
 def installed_scaffold(tmp_path: Path, name: str = "demo-tok") -> tuple[Path, dict[str, str]]:
     """Scaffold `name` and make it importable with its entry point, as `pip install -e` would;
     the folder, and the environment a subprocess needs to see it."""
-    from llm_cost_core.commands.new_plugin import scaffold, values
+    from llm_cost_core.cli.commands.new_plugin import scaffold, values
 
     root = tmp_path / f"llm-cost-{name}"
     scaffold(name, root)

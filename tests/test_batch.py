@@ -13,8 +13,9 @@ from conftest import cached_reference
 from test_pipe import run, split_lines
 
 import llm_cost_core as lc
-from llm_cost_core.batch import RequestError, count_request, request_model
-from llm_cost_core.prices import PriceEntry, PriceTable, core_prices
+from llm_cost_core.models.price_files import core_prices
+from llm_cost_core.models.prices import PriceEntry, PriceTable
+from llm_cost_core.records.batch import RequestError, count_request, request_model
 
 CHAT_MODELS = ("gpt-4o-mini", "gpt-4.1", "gpt-5", "gpt-4o-2024-05-13", "gpt-3.5-turbo")
 RESPONSES_MODELS = ("gpt-5-mini", "o4-mini", "o3")
@@ -81,7 +82,7 @@ def batch_file(n: int, seed: int = 17) -> list[dict]:
 
 def expected_tokens(line: dict) -> int:
     """The count, from tiktoken and OpenAI's documented chat overhead, independently of
-    llm_cost_core.chat: 3 per message, 1 per name, 3 to prime the reply."""
+    llm_cost_core.records.chat: 3 per message, 1 per name, 3 to prime the reply."""
     body = line["body"]
     ref = cached_reference(lc.encoding_name_for_model(body["model"]))
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from llm_cost_core import bpe
-from llm_cost_core.flatvocab import FlatRanks, build
+from llm_cost_core.engine import bpe
+from llm_cost_core.engine.flatvocab import FlatRanks, build
 
 SLOW = pytest.mark.skipif(
     not os.environ.get("LLM_COST_SLOW_TESTS"),

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import llm_cost_core as lc
-from llm_cost_core.cli import main
-from llm_cost_core.plugins import Registry, reset_registry
+from llm_cost_core.cli.app import main
+from llm_cost_core.host.registry import Registry, reset_registry
 
 # The console script installed beside this interpreter (the venv under test), else on PATH.
 _BESIDE = Path(sys.executable).with_name("llm-cost")
@@ -229,7 +229,7 @@ def test_plugin_commands_are_added(tmp_path, monkeypatch, capsys):
         assert capsys.readouterr().out == "hello from a plugin\n"
     finally:
         reset_registry()
-        from llm_cost_core.cli import cli
+        from llm_cost_core.cli.app import cli
 
         cli.commands.pop("hello", None)
         sys.modules.pop("toy_cmd", None)
@@ -255,7 +255,7 @@ def test_text_with_bytes_that_are_not_utf8_is_replaced_with_a_warning():
         [LLM_COST.encode(), b"--text", b"caf\xe9 ok"], capture_output=True, env=os.environ
     )
     assert done.returncode == 0
-    from llm_cost_core.cli import resolve_encoding
+    from llm_cost_core.cli.app import resolve_encoding
 
     expected = resolve_encoding(None, None).count("caf\ufffd ok")
     assert done.stdout.decode() == f"{expected}\n"
@@ -265,7 +265,7 @@ def test_text_with_bytes_that_are_not_utf8_is_replaced_with_a_warning():
 
 
 def test_debug_flag_zero_means_off(monkeypatch):
-    from llm_cost_core import cli as cli_module
+    from llm_cost_core.cli.app import app as cli_module
 
     monkeypatch.setenv("LLM_COST_DEBUG", "0")
     assert not cli_module._flag("LLM_COST_DEBUG")

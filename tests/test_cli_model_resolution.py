@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import llm_cost_core as lc
-from llm_cost_core.cli import main
+from llm_cost_core.cli.app import main
 
 COMMANDS = ("count", "default", "estimate", "report", "pipe")
 

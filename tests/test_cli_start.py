@@ -48,11 +48,11 @@ def interrupted_at(module: str, site) -> object:
 @pytest.mark.parametrize(
     "module",
     [
-        "llm_cost_core.cli",  # what the console script imported first
+        "llm_cost_core.cli.app",  # what the console script imported first
         "click",  # cli.py's first import
-        "llm_cost_core.plugins",
+        "llm_cost_core.host.registry",
         "regex",  # through the encoding engine, while the registry is built
-        "llm_cost_core.commands.parity",  # core's own plugin adding its commands
+        "llm_cost_core.cli.commands.parity",  # core's own plugin adding its commands
         "start_plugin",  # a plugin's module, loaded from its entry point
     ],
 )

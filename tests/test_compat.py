@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import llm_cost_core as lc
 import llm_cost_core.compat as tiktoken_compat
-from llm_cost_core import parity
+from llm_cost_core.verify import parity
 
 if not os.environ.get("LLM_COST_REQUIRE_TIKTOKEN"):  # as conftest's reference fixture
     pytest.importorskip("tiktoken", reason="tiktoken is not installed")

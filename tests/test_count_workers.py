@@ -8,11 +8,11 @@ import pytest
 from test_segments import make, words
 
 import llm_cost_core as lc
-from llm_cost_core import processes
-from llm_cost_core.cli import main
+from llm_cost_core.cli import processes
+from llm_cost_core.cli.app import main
+from llm_cost_core.cli.inputs import decode_utf8
+from llm_cost_core.cli.processes import CountPool
 from llm_cost_core.errors import InputError
-from llm_cost_core.inputs import decode_utf8
-from llm_cost_core.processes import CountPool
 
 TEXT = (
     "Héllo wörld, 日本語のテキスト 😀\r\n  indented line\n/etc/passwd\nx.\n/y\n"

@@ -18,7 +18,7 @@ from typing import Any
 import pluggy
 import pytest
 
-from llm_cost_core import hookspecs
+from llm_cost_core.host import hookspecs
 
 HOOKS_MD = Path(__file__).parent.parent / "docs" / "reference" / "hooks.md"
 HOOK_HEADING = re.compile(r"^## ([a-z_][a-z0-9_]*)\s*$")

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from test_streaming import CUTS, TEXT, split_at
 
 import llm_cost_core as lc
-from llm_cost_core import segments
-from llm_cost_core.bpe import PurePythonBPE, whole_text
-from llm_cost_core.encoding import Encoding
-from llm_cost_core.scanner import regex_scanner
-from llm_cost_core.spec import EncodingSpec, Ranks
+from llm_cost_core.engine import segments
+from llm_cost_core.engine.bpe import PurePythonBPE, whole_text
+from llm_cost_core.engine.encoding import Encoding
+from llm_cost_core.engine.scanner import regex_scanner
+from llm_cost_core.host.spec import EncodingSpec, Ranks
 
 
 class WholeText:

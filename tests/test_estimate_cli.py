@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 import llm_cost_core as lc
-from llm_cost_core.cli import main
-from llm_cost_core.plugins import registry
+from llm_cost_core.cli.app import main
+from llm_cost_core.host.registry import registry
 
 TEXT = "Prices change; tokens don't. ünïcödé 😀 <|endoftext|>\n\n  indented\tline\n"
 

@@ -13,8 +13,8 @@ import json
 import pytest
 from conftest import REPO
 
-from llm_cost_core import parity
-from llm_cost_core.scanner import compile_pinned
+from llm_cost_core.engine.scanner import compile_pinned
+from llm_cost_core.verify import parity
 
 CHECKOUT = REPO / "testdata" / parity.CORPUS_NAME
 ENCODINGS = ("o200k", "cl100k")

@@ -7,7 +7,7 @@ import attrs
 import pytest
 
 import llm_cost_core as lc
-from llm_cost_core.encoding import Encoding
+from llm_cost_core.engine.encoding import Encoding
 
 
 def extended(spec: lc.EncodingSpec) -> lc.EncodingSpec:
@@ -41,7 +41,7 @@ def test_needs_a_reference():
 
 
 def test_reference_is_the_base_with_the_specs_special_tokens(encoding_name, reference):
-    from llm_cost_core.reference import tiktoken_encoding
+    from llm_cost_core.verify.reference import tiktoken_encoding
 
     spec = extended(lc.get_encoding(encoding_name).spec)
     theirs = tiktoken_encoding(unbuilt(spec))
@@ -59,7 +59,7 @@ def test_reference_is_the_base_with_the_specs_special_tokens(encoding_name, refe
 
 
 def test_without_it_the_reference_is_tiktokens_own(encoding_name, reference):
-    from llm_cost_core.reference import tiktoken_encoding
+    from llm_cost_core.verify.reference import tiktoken_encoding
 
     spec = lc.get_encoding(encoding_name).spec
     if spec.extends_reference:

@@ -17,9 +17,9 @@ import pluggy
 import pytest
 
 import llm_cost_core as lc
-from llm_cost_core import hookspecs
-from llm_cost_core.cli import main
-from llm_cost_core.plugins import Registry, reset_registry
+from llm_cost_core.cli.app import main
+from llm_cost_core.host import hookspecs
+from llm_cost_core.host.registry import Registry, reset_registry
 
 EVERY_HOOK = """
 import click
@@ -79,7 +79,7 @@ def register_models(register):
 
 @lc.hookimpl
 def register_prices(register):
-    from llm_cost_core.prices import ModelPrice
+    from llm_cost_core.models.prices import ModelPrice
 
     CALLS.append("register_prices")
     register(ModelPrice("every-priced", "every", input="1.25", output="5"))

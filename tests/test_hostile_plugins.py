@@ -23,7 +23,7 @@ from fakedist import entry_points_in, env_with, plugin_site, run_llm_cost, toy, 
 
 import llm_cost_core as lc
 from llm_cost_core.errors import PluginError
-from llm_cost_core.plugins import PluginWarning, Registry
+from llm_cost_core.host.registry import PluginWarning, Registry
 
 
 @pytest.fixture
@@ -587,6 +587,6 @@ def test_an_unknown_name_the_user_typed_gives_no_install_hint_unless_it_is_valid
     "model", ["gpt-4o", "ft:gpt-4o-mini:acme::abc123", "openai/gpt-4o", "m@2024+x", "gpt-4o-"]
 )
 def test_real_model_names_are_valid(model):
-    from llm_cost_core.spec import check_name
+    from llm_cost_core.host.spec import check_name
 
     assert check_name("model", model) == model

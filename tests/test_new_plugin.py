@@ -13,9 +13,9 @@ import pytest
 from fakedist import installed_scaffold, run_pytest
 
 import llm_cost_core as lc
-from llm_cost_core.cli import main
-from llm_cost_core.commands.new_plugin import PATTERN, SPECIAL_TOKEN, TEMPLATE, scaffold
-from llm_cost_core.vocab import parse_tiktoken
+from llm_cost_core.cli.app import main
+from llm_cost_core.cli.commands.new_plugin import PATTERN, SPECIAL_TOKEN, TEMPLATE, scaffold
+from llm_cost_core.engine.vocab import parse_tiktoken
 
 EXPECTED_FILES = {
     "README.md",

@@ -1,4 +1,4 @@
-"""The shared parity runner (`llm_cost_core.parity`) and `llm-cost parity`: it passes every
+"""The shared parity runner (`llm_cost_core.verify.parity`) and `llm-cost parity`: it passes every
 installed encoding, and it fails, readably, for one that is wrong.
 
 Other encodings may be installed beside the shipped ones (tox's example env adds cl100k-im):
@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 import llm_cost_core as lc
-from llm_cost_core import parity
-from llm_cost_core.cli import main
-from llm_cost_core.plugins import Registry, registry, reset_registry
+from llm_cost_core.cli.app import main
+from llm_cost_core.host.registry import Registry, registry, reset_registry
+from llm_cost_core.verify import parity
 
 SMALL = 25  # generated examples in unit tests; tox -e parity runs many more
 SHIPPED = ("o200k", "cl100k")
@@ -446,7 +446,7 @@ OFF_BY_ONE_PLUGIN = """
 import attrs
 from pathlib import Path
 import llm_cost_core as lc
-from llm_cost_core.bpe import PurePythonBPE
+from llm_cost_core.engine.bpe import PurePythonBPE
 
 SPEC = {spec}
 
@@ -576,4 +576,4 @@ def test_cli_writes_no_hypothesis_directory(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-CLI = "import sys; from llm_cost_core.cli import run; sys.argv[0] = 'llm-cost'; run()"
+CLI = "import sys; from llm_cost_core.cli.app import run; sys.argv[0] = 'llm-cost'; run()"

@@ -9,7 +9,7 @@ from pathlib import Path
 from test_docs import SPECS, code_lines, rendered
 
 from llm_cost_core import testing
-from llm_cost_core.commands import MODULES
+from llm_cost_core.cli.commands import MODULES
 
 GUIDE = Path(__file__).parent.parent / "docs" / "guides" / "writing-a-plugin.md"
 EXAMPLE = Path(__file__).parent.parent / "docs" / "examples" / "llm-cost-cl100k-im"

@@ -11,7 +11,7 @@ from fakedist import entry_points_in, env_with, plugin_site, run_llm_cost, toy, 
 
 import llm_cost_core as lc
 from llm_cost_core import _env
-from llm_cost_core.plugins import DISABLE_ENV, LOAD_ENV, STRICT_ENV, PluginWarning, Registry
+from llm_cost_core.host.registry import DISABLE_ENV, LOAD_ENV, STRICT_ENV, PluginWarning, Registry
 
 BROKEN = "raise RuntimeError('broken at import')"
 
@@ -123,7 +123,7 @@ def test_strict_uses_the_same_on_off_parsing_as_the_cli(site, monkeypatch, value
     write_plugin(site, "llm-cost-broken", "sel_broken", BROKEN)
     monkeypatch.setenv(STRICT_ENV, value)
     assert _env.flag(STRICT_ENV) is on
-    from llm_cost_core import cli
+    from llm_cost_core.cli.app import app as cli
 
     assert cli._flag(STRICT_ENV) is on  # one parser for every on/off variable
     if on:
@@ -138,7 +138,7 @@ def test_strict_uses_the_same_on_off_parsing_as_the_cli(site, monkeypatch, value
 
 WRAPPER = """
 import llm_cost_core as lc
-from llm_cost_core.plugins import registry
+from llm_cost_core.host.registry import registry
 
 CALLED = []
 

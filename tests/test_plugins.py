@@ -12,7 +12,7 @@ import pytest
 from fakedist import TOY as TOY_PLUGIN  # one toy plugin source for every test
 
 import llm_cost_core as lc
-from llm_cost_core.plugins import PluginWarning, Registry
+from llm_cost_core.host.registry import PluginWarning, Registry
 
 
 @pytest.fixture
@@ -151,13 +151,13 @@ def test_import_and_help_load_no_vocab():
     """Run in a fresh process: any vocab read makes it fail."""
     code = textwrap.dedent(
         """
-        import llm_cost_core.vocab as vocab
+        import llm_cost_core.engine.vocab as vocab
         def refuse(self):
             raise SystemExit("a vocab was read")
         vocab.TiktokenFile.__call__ = refuse
         vocab.TiktokenFile.read_bytes = refuse
         import llm_cost_core as lc
-        from llm_cost_core.cli import main
+        from llm_cost_core.cli.app import main
         names = lc.list_encodings()
         assert main(["--help"]) == 0
         assert main(["encodings"]) == 0

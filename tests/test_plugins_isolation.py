@@ -14,8 +14,8 @@ import pytest
 from fakedist import entry_points_in, env_with, plugin_site, run_llm_cost, toy, write_plugin
 
 import llm_cost_core as lc
-from llm_cost_core.commands.plugins import describe
-from llm_cost_core.plugins import PluginWarning, Registry
+from llm_cost_core.cli.commands.plugins import describe
+from llm_cost_core.host.registry import PluginWarning, Registry
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def register_models(register):
 
 HALF_PRICES = """
 import llm_cost_core as lc
-from llm_cost_core.prices import ModelPrice
+from llm_cost_core.models.prices import ModelPrice
 
 @lc.hookimpl
 def register_prices(register):
@@ -178,7 +178,7 @@ def test_a_plugin_cannot_replace_a_core_command(site):
     ]
     assert group.commands["count"] is count
     assert parity is None  # core's own plugin added `parity` to this group, first
-    assert group.commands["parity"].callback.__module__ == "llm_cost_core.commands.parity"
+    assert group.commands["parity"].callback.__module__ == "llm_cost_core.cli.commands.parity"
     assert "own" in group.commands  # the plugin's other command is added
     errors = [failure.error for failure in reg.failures if failure.name == "iso_hijack"]
     assert errors == [

@@ -16,7 +16,7 @@ import pytest
 from conftest import REPO
 
 import llm_cost_core as lc
-from llm_cost_core import parity
+from llm_cost_core.verify import parity
 
 PAGES = {
     "o200k": REPO / "docs" / "reference" / "o200k_pre_tokenizer.md",

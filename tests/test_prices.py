@@ -13,18 +13,11 @@ from pathlib import Path
 import pytest
 
 import llm_cost_core as lc
-from llm_cost_core.plugins import PluginWarning, Registry, registry
-from llm_cost_core.prices import (
-    ModelPrice,
-    PriceEntry,
-    PricesError,
-    PriceTable,
-    core_prices,
-    parse_prices,
-    per_million,
-    price_table,
-    usd,
-)
+from llm_cost_core.host.registry import PluginWarning, Registry, registry
+from llm_cost_core.models.money import per_million, usd
+from llm_cost_core.models.price_files import core_prices, parse_prices
+from llm_cost_core.models.prices import ModelPrice, PriceEntry, PricesError, PriceTable
+from llm_cost_core.models.resolve import price_table
 
 # USD per 1M tokens: input / cached input / output, as issue 4 lists them, and issue 17 adds.
 LISTED = {
@@ -301,7 +294,7 @@ def test_a_plugin_brings_its_own_prices_and_replaces_cores(tmp_path, monkeypatch
         "toy_prices",
         """
         import llm_cost_core as lc
-        from llm_cost_core.prices import ModelPrice
+        from llm_cost_core.models.prices import ModelPrice
 
         @lc.hookimpl
         def register_prices(register):
@@ -436,7 +429,7 @@ def test_model_price_checks_plugins_prices_the_same_way():
 
 
 def test_an_absurd_price_in_a_file_is_one_error_line_exit_1(tmp_path, capsys):
-    from llm_cost_core.cli import main
+    from llm_cost_core.cli.app import main
 
     path = tmp_path / "p.json"
     path.write_text(_price_file("1e999999999"))
@@ -585,7 +578,7 @@ def test_bad_tiers_and_dates_are_one_line_errors(entry, message):
 
 
 def test_stale_prices_get_one_warning_measured_against_the_given_day():
-    from llm_cost_core.prices import stale_price_warning
+    from llm_cost_core.models.price_files import stale_price_warning
 
     old = ModelPrice("m", "o200k", "1", as_of=datetime.date(2025, 1, 1))
     new = ModelPrice("n", "o200k", "1", as_of=datetime.date(2025, 6, 1))
@@ -652,7 +645,7 @@ def test_each_hostile_litellm_price_is_skipped_with_a_one_line_warning(value, re
 
 
 def test_litellm_models_are_priced_but_need_a_plugin_to_be_counted(tmp_path):
-    from llm_cost_core.prices import encoding_for_model
+    from llm_cost_core.models.resolve import encoding_for_model
 
     path = tmp_path / "l.json"
     path.write_text('{"their-model": {"input_cost_per_token": 3e-06, "litellm_provider": "x"}}')
@@ -663,7 +656,7 @@ def test_litellm_models_are_priced_but_need_a_plugin_to_be_counted(tmp_path):
 
 
 def test_today_is_the_clock_unless_pinned(monkeypatch):
-    from llm_cost_core.prices import max_price_age, today
+    from llm_cost_core.models.price_files import max_price_age, today
 
     monkeypatch.delenv("LLM_COST_TODAY")
     before = datetime.date.today()

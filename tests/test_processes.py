@@ -16,9 +16,9 @@ import threading
 import pytest
 from test_pipe import CLEAN_ENV, LLM_COST, needs
 
+from llm_cost_core.cli.processes import OrderedPool
 from llm_cost_core.errors import WorkerError
-from llm_cost_core.pipe import LineCounter, Source, run_pipe
-from llm_cost_core.processes import OrderedPool
+from llm_cost_core.records.lines import LineCounter, Source, run_pipe
 
 POSIX = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import llm_cost_core as lc
-from llm_cost_core.cli import main, resolve_encoding
+from llm_cost_core.cli.app import main, resolve_encoding
 
 # Every code point, lone surrogates included, weighted towards the characters that matter to
 # the patterns: whitespace, apostrophes, digits, letters, marks and emoji pieces.

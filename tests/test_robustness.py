@@ -20,9 +20,9 @@ from test_cli import LLM_COST, one_error_line
 from test_plugins import make_plugin, toy  # noqa: F401  (fixture)
 
 import llm_cost_core as lc
-import llm_cost_core.cli
-from llm_cost_core.inputs import decode_utf8
-from llm_cost_core.plugins import PluginWarning, Registry
+import llm_cost_core.cli.app
+from llm_cost_core.cli.inputs import decode_utf8
+from llm_cost_core.host.registry import PluginWarning, Registry
 
 
 def counted_replace(data: bytes) -> tuple[str, int]:

@@ -8,11 +8,12 @@ import pytest
 from textgen import CODE, EMOJI, SCRIPTS, WHITESPACE
 
 import llm_cost_core as lc
-from llm_cost_core import parity, segments
-from llm_cost_core.bpe import whole_text
-from llm_cost_core.encoding import Encoding
-from llm_cost_core.segments import SegmentCounter, WholeTextCounter
-from llm_cost_core.spec import EncodingSpec
+from llm_cost_core.engine import segments
+from llm_cost_core.engine.bpe import whole_text
+from llm_cost_core.engine.encoding import Encoding
+from llm_cost_core.engine.segments import SegmentCounter, WholeTextCounter
+from llm_cost_core.host.spec import EncodingSpec
+from llm_cost_core.verify import parity
 
 
 def valid(text: str) -> str:
@@ -202,7 +203,7 @@ def test_counts_from_many_threads_at_once_are_each_right(monkeypatch):
 
 
 def test_piece_counts_are_bounded_and_agree_with_encode(encoding, monkeypatch):
-    from llm_cost_core import bpe
+    from llm_cost_core.engine import bpe
 
     monkeypatch.setattr(bpe, "_COUNT_ITEMS", 8)
     engine = bpe.PurePythonBPE(encoding._loaded_ranks())

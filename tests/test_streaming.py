@@ -13,11 +13,12 @@ from hypothesis import strategies as st
 from test_segments import Declared, make, words
 
 import llm_cost_core as lc
-from llm_cost_core import inputs, segments
-from llm_cost_core.cli import main
+from llm_cost_core.cli import inputs
+from llm_cost_core.cli.app import main
+from llm_cost_core.cli.inputs import TextStream, decode_utf8
+from llm_cost_core.engine import segments
+from llm_cost_core.engine.segments import cut_windows
 from llm_cost_core.errors import InputError
-from llm_cost_core.inputs import TextStream, decode_utf8
-from llm_cost_core.segments import cut_windows
 
 # Characters that make cuts, break them (whitespace after a space) or straddle them (pairs).
 PARTS = [" ", "  ", " \n", "\n", "\t", "\r\n", "\x1c", "\u3000", "\xa0", "a", "Hello", "'s", "1",
@@ -206,7 +207,7 @@ def test_report_and_estimate_read_a_block_at_a_time_and_agree_with_the_whole(
 def test_a_vocab_that_cannot_load_is_one_error_not_one_per_file(
     encoding_name, tmp_path, capsys, monkeypatch, command
 ):
-    from llm_cost_core.encoding import Encoding
+    from llm_cost_core.engine.encoding import Encoding
     from llm_cost_core.errors import VocabError
 
     def broken(self):

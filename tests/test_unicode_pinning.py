@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from llm_cost_core import scanner, unicode_tables
+from llm_cost_core.engine import scanner, unicode_tables
 
 
 def differing_code_points() -> list[int]:

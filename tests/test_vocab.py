@@ -8,7 +8,7 @@ import hashlib
 import pytest
 
 import llm_cost_core as lc
-from llm_cost_core.vocab import TiktokenFile, dump_tiktoken, parse_tiktoken
+from llm_cost_core.engine.vocab import TiktokenFile, dump_tiktoken, parse_tiktoken
 
 SAMPLE = b"YQ== 0\nYg== 1\nYWI= 2\n"
 SAMPLE_SHA = hashlib.sha256(SAMPLE).hexdigest()

@@ -12,9 +12,9 @@ import textwrap
 import pytest
 
 import llm_cost_core as lc
-from llm_cost_core import flatvocab
-from llm_cost_core.flatvocab import FlatRanks, FlatVocabError, build
-from llm_cost_core.vocab import TiktokenFile, dump_tiktoken, parse_tiktoken
+from llm_cost_core.engine import flatvocab
+from llm_cost_core.engine.flatvocab import FlatRanks, FlatVocabError, build
+from llm_cost_core.engine.vocab import TiktokenFile, dump_tiktoken, parse_tiktoken
 
 SAMPLE_RANKS = {bytes([b]): b for b in range(256)} | {b"ab": 256, b"abc": 257, b" the": 300}
 SAMPLE = dump_tiktoken(SAMPLE_RANKS)
@@ -205,7 +205,7 @@ def test_warm_cache_process_reads_neither_source_nor_builds_a_dict(tmp_path):
     code = textwrap.dedent(
         """
         import llm_cost_core as lc
-        from llm_cost_core import flatvocab, vocab
+        from llm_cost_core.engine import flatvocab, vocab
         names = lc.list_encodings()
         for name in names:  # warm the cache
             lc.get_encoding(name).count("warm")
@@ -217,7 +217,7 @@ def test_warm_cache_process_reads_neither_source_nor_builds_a_dict(tmp_path):
     check = textwrap.dedent(
         """
         import llm_cost_core as lc
-        from llm_cost_core import flatvocab, vocab
+        from llm_cost_core.engine import flatvocab, vocab
         def refuse(*_):
             raise SystemExit("the source vocab was read")
         vocab.TiktokenFile.__call__ = refuse
@@ -238,12 +238,12 @@ def test_warm_cache_process_reads_neither_source_nor_builds_a_dict(tmp_path):
 def test_help_opens_no_flat_vocab(tmp_path):
     code = textwrap.dedent(
         """
-        from llm_cost_core import flatvocab
+        from llm_cost_core.engine import flatvocab
         def refuse(*_):
             raise SystemExit("a vocab was loaded")
         flatvocab.load_ranks = refuse
         flatvocab.FlatRanks.__init__ = refuse
-        from llm_cost_core.cli import main
+        from llm_cost_core.cli.app import main
         assert main(["--help"]) == 0
         assert main(["encodings"]) == 0
         print("ok")

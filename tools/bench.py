@@ -289,7 +289,7 @@ def count_worker(engine: str, encoding: str, corpus: str) -> None:
     texts = [doc["text"] for doc in read_corpus(Path(corpus))]
     enc = lc.get_encoding(encoding)
     if engine == "tiktoken":
-        from llm_cost_core.reference import tiktoken_encoding
+        from llm_cost_core.verify.reference import tiktoken_encoding
 
         tk = tiktoken_encoding(enc)
         assert tk is not None
@@ -326,7 +326,7 @@ def _merge_free(enc, texts: list[str]):
     """A bound, not a result: a fresh Encoding like `enc` whose engine knows beforehand (untimed)
     the token count of every piece in `texts`, so its count does everything ours does (cutting,
     look-ups, scanning the first-seen chunks, attributing their pieces) except merging."""
-    from llm_cost_core.encoding import Encoding
+    from llm_cost_core.engine.encoding import Encoding
 
     real = enc.bpe
     known: dict[str, int] = {}
@@ -414,7 +414,7 @@ def script_pipe_worker(engine: str, encoding: str, threads: int, batch: int) -> 
 
     enc = lc.get_encoding(encoding)
     if engine == "tiktoken":
-        from llm_cost_core.reference import tiktoken_encoding
+        from llm_cost_core.verify.reference import tiktoken_encoding
 
         tk = tiktoken_encoding(enc)
         assert tk is not None
@@ -456,7 +456,7 @@ def script_file_worker(engine: str, encoding: str) -> None:
     enc = lc.get_encoding(encoding)
     text = sys.stdin.buffer.read().decode("utf-8", "replace")
     if engine == "tiktoken":
-        from llm_cost_core.reference import tiktoken_encoding
+        from llm_cost_core.verify.reference import tiktoken_encoding
 
         tk = tiktoken_encoding(enc)
         assert tk is not None

@@ -46,7 +46,7 @@ def run_pipe(path: Path, workers: int) -> tuple[float, float, str]:
 def run_tiktoken(path: Path) -> float:
     """MB/s of a plain tiktoken pipe doing the same job, in this process."""
     import llm_cost_core as lc
-    from llm_cost_core.reference import tiktoken_encoding
+    from llm_cost_core.verify.reference import tiktoken_encoding
 
     enc = tiktoken_encoding(lc.get_encoding("o200k"))
     assert enc is not None

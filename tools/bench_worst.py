@@ -70,7 +70,7 @@ def worker(engine: str, encoding: str, kind: str, n: int) -> None:
     enc = lc.get_encoding(encoding)
     text = make_text(kind, n)
     if engine == "tiktoken":
-        from llm_cost_core.reference import tiktoken_encoding
+        from llm_cost_core.verify.reference import tiktoken_encoding
 
         ref = tiktoken_encoding(enc)
         assert ref is not None
@@ -184,7 +184,7 @@ def markdown_table(rows: list[dict]) -> str:
 LOAD_WORKER = """
 import json, os, sys, time
 import llm_cost_core as lc
-from llm_cost_core import flatvocab
+from llm_cost_core.engine import flatvocab
 enc = lc.get_encoding(sys.argv[1])
 def rss():  # resident now, in MB (Linux)
     with open("/proc/self/statm") as f:

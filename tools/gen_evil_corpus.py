@@ -4,7 +4,7 @@ and o200k_harmony's.
 
 Each line is one case, `{"encoding", "category", "text", "ids", "tiktoken_version"}`, where `ids` is
 tiktoken's `encode_ordinary(text)`. tiktoken (pinned 0.14.0) runs offline on the vocab each plugin
-ships (`llm_cost_core.reference`), so nothing is downloaded.
+ships (`llm_cost_core.verify.reference`), so nothing is downloaded.
 
 Texts come from Unicode data as tiktoken itself sees it: a probe Encoding whose pattern is one class
 (`\\p{Lu}`, `\\p{Script=Greek}`, `\\p{Age=16.0}`) and whose vocab is the 256 single bytes returns
@@ -44,7 +44,7 @@ import regex
 import tiktoken
 
 import llm_cost_core as lc
-from llm_cost_core.reference import tiktoken_encoding
+from llm_cost_core.verify.reference import tiktoken_encoding
 
 SEED = 20261128
 TIKTOKEN_VERSION = "0.14.0"

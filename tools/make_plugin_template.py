@@ -21,8 +21,8 @@ from pathlib import Path
 import regex
 import tiktoken
 
-from llm_cost_core.commands.new_plugin import PATTERN, SPECIAL_TOKEN
-from llm_cost_core.vocab import dump_tiktoken, parse_tiktoken
+from llm_cost_core.cli.commands.new_plugin import PATTERN, SPECIAL_TOKEN
+from llm_cost_core.engine.vocab import dump_tiktoken, parse_tiktoken
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "llm_cost_core" / "templates" / "plugin" / "PACKAGE"

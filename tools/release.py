@@ -183,7 +183,7 @@ def main() -> int:
         python = make_venv(Path(scratch) / "venv")
         step("install the wheels but the native one into a fresh venv and smoke-test")
         run(python, "-m", "pip", "install", "--quiet", *(w for w in wheels if w not in native))
-        check(python, "pure Python", "llm_cost_core.bpe", args.skip_tests, TESTS)
+        check(python, "pure Python", "llm_cost_core.engine.bpe", args.skip_tests, TESTS)
         step("add the native wheel and smoke-test again")
         run(python, "-m", "pip", "install", "--quiet", *native)
         tests = [*TESTS, *([NATIVE_TESTS] if (REPO / NATIVE_TESTS).is_dir() else [])]

@@ -15,10 +15,13 @@ import json
 from importlib.metadata import entry_points
 
 import llm_cost_core as lc
-from llm_cost_core import hookspecs, inputs, pipe, segments
-from llm_cost_core.chat import count_messages
-from llm_cost_core.plugins import Registry, canonical
-from llm_cost_core.scanner import regex_scanner
+from llm_cost_core.cli import inputs
+from llm_cost_core.engine import segments
+from llm_cost_core.engine.scanner import regex_scanner
+from llm_cost_core.host import hookspecs
+from llm_cost_core.host.registry import Registry, canonical
+from llm_cost_core.records import lines as pipe
+from llm_cost_core.records.chat import count_messages
 
 NATIVE = "llm-cost-native"
 
@@ -46,7 +49,7 @@ def encodings() -> list[tuple[lc.Encoding, object]]:
     then the pure-Python twins of the native ones."""
     ours = [*map(lc.get_encoding, lc.list_encodings()), *(pure for _, pure in twins())]
     try:
-        from llm_cost_core.reference import tiktoken_encoding
+        from llm_cost_core.verify.reference import tiktoken_encoding
     except ImportError:
         return [(enc, None) for enc in ours]
     return [(enc, tiktoken_encoding(enc)) for enc in ours]

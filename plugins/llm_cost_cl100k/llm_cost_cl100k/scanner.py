@@ -13,7 +13,7 @@ Branches, tried in order at each position (`?+`, `++` are possessive: no backtra
 
 from __future__ import annotations
 
-from llm_cost_core.scanner import Scanner, regex_scanner
+from llm_cost_core.engine.scanner import Scanner, regex_scanner
 
 PATTERN = (
     r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"""

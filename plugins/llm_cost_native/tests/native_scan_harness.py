@@ -172,6 +172,6 @@ def python_scanner(kind: str):  # type: ignore[no-untyped-def]
         from llm_cost_cl100k import scanner
 
         return scanner.make()
-    from llm_cost_core.scanner import regex_scanner
+    from llm_cost_core.engine.scanner import regex_scanner
 
     return regex_scanner(tiktoken_pattern("r50k"))

@@ -21,10 +21,10 @@ import llm_cost_native as native
 from llm_cost_native import _native
 
 import llm_cost_core as lc
-from llm_cost_core.bpe import PurePythonBPE, whole_text
-from llm_cost_core.engine_checks import CheckedEngine
-from llm_cost_core.flatvocab import FlatRanks
-from llm_cost_core.scanner import regex_scanner
+from llm_cost_core.engine.bpe import PurePythonBPE, whole_text
+from llm_cost_core.engine.checks import CheckedEngine
+from llm_cost_core.engine.flatvocab import FlatRanks
+from llm_cost_core.engine.scanner import regex_scanner
 
 ENCODINGS = [name for name in ("o200k", "cl100k") if name in lc.list_encodings()]
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -72,7 +72,7 @@ def test_off_switch_leaves_every_encoding_to_pure_python(monkeypatch):
 
 
 def test_version_and_plugins_say_which_path_each_encoding_takes(monkeypatch, capsys):
-    from llm_cost_core.cli import main
+    from llm_cost_core.cli.app import main
 
     assert main(["--version"]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if "llm-cost-native" in x)
@@ -212,7 +212,7 @@ def hostile(n: int) -> dict[str, str]:
 
 @pytest.mark.parametrize("kind", list(hostile(1)))
 def test_hostile_runs_match_tiktoken(pair, kind):
-    from llm_cost_core.reference import tiktoken_encoding
+    from llm_cost_core.verify.reference import tiktoken_encoding
 
     native_enc, _ = pair
     text = hostile(20_000)[kind]

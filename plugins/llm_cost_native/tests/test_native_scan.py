@@ -31,7 +31,7 @@ from native_scan_harness import (
     tiktoken_pattern,
 )
 
-from llm_cost_core import unicode_tables
+from llm_cost_core.engine import unicode_tables
 
 REPO = HERE.parent.parent.parent
 EVERY = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
@@ -80,7 +80,7 @@ def test_kind_of_knows_the_plugins_patterns():
 
 
 def _python_props() -> list[int]:
-    """LC_P_* bits for every code point, from llm_cost_core.unicode_tables (and White_Space)."""
+    """LC_P_* bits for every code point, from llm_cost_core.engine.unicode_tables (and White_Space)."""
     props = [0] * 0x110000
 
     def mark(classes: tuple[str, ...], bit: int) -> None:

@@ -13,7 +13,7 @@ Branches, tried in order at each position:
 
 from __future__ import annotations
 
-from llm_cost_core.scanner import Scanner, regex_scanner
+from llm_cost_core.engine.scanner import Scanner, regex_scanner
 
 PATTERN = "|".join(
     [

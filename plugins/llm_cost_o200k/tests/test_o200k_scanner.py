@@ -12,7 +12,7 @@ import pytest
 from llm_cost_o200k import scanner
 
 import llm_cost_core as lc
-from llm_cost_core.parity import branches, branches_used
+from llm_cost_core.verify.parity import branches, branches_used
 
 SCAN = scanner.make()
 BRANCHES = branches(scanner.PATTERN)
@@ -183,7 +183,7 @@ def test_branch_case(branch, text, pieces):
 @pytest.fixture(scope="module")
 def reference():
     pytest.importorskip("tiktoken")
-    from llm_cost_core.reference import tiktoken_encoding
+    from llm_cost_core.verify.reference import tiktoken_encoding
 
     return tiktoken_encoding(lc.get_encoding("o200k"))
 

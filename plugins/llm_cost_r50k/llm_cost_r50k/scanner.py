@@ -12,7 +12,7 @@ Branches, tried in order at each position (`++` is possessive: no backtracking):
 
 from __future__ import annotations
 
-from llm_cost_core.scanner import Scanner, regex_scanner
+from llm_cost_core.engine.scanner import Scanner, regex_scanner
 
 # Verbatim `r50k_pat_str` of tiktoken 0.14's tiktoken_ext/openai_public.py (the plugin's tests
 # compare it with tiktoken's own constructors).

@@ -12,7 +12,7 @@ import tiktoken.model
 import tiktoken_ext.openai_public as public
 
 import llm_cost_core as lc
-from llm_cost_core import flatvocab
+from llm_cost_core.engine import flatvocab
 
 NAMES = {"r50k": "r50k_base", "gpt2": "gpt2", "p50k": "p50k_base", "p50k_edit": "p50k_edit"}
 
@@ -117,7 +117,7 @@ def test_scanner_is_the_plugins_and_only_for_its_specs():
 
 def test_its_corpus_is_the_evil_corpus_part_for_its_encodings():
     """Written by core's tools/gen_evil_corpus.py (`--check` keeps it current)."""
-    from llm_cost_core import parity
+    from llm_cost_core.verify import parity
 
     assert len(plugin.CORPUS.read_bytes()) < 1_000_000
     cases = parity.read_corpus(plugin.CORPUS)

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from llm_cost_r50k import scanner
 
 import llm_cost_core as lc
-from llm_cost_core.parity import branches, branches_used
-from llm_cost_core.scanner import compile_pinned
+from llm_cost_core.engine.scanner import compile_pinned
+from llm_cost_core.verify.parity import branches, branches_used
 
 SCAN = scanner.make()
 BRANCHES = branches(scanner.PATTERN)
@@ -108,7 +108,7 @@ def test_branch_case(branch, text, pieces):
 @pytest.mark.parametrize("name", ["r50k", "p50k"])
 def test_every_case_is_tiktokens(name):
     pytest.importorskip("tiktoken")
-    from llm_cost_core.reference import tiktoken_encoding
+    from llm_cost_core.verify.reference import tiktoken_encoding
 
     enc = lc.get_encoding(name)
     reference = tiktoken_encoding(enc)
@@ -137,7 +137,7 @@ def test_space_runs_are_p50k_tokens():
 
 def test_long_space_runs_are_tiktokens():
     pytest.importorskip("tiktoken")
-    from llm_cost_core.reference import tiktoken_encoding
+    from llm_cost_core.verify.reference import tiktoken_encoding
 
     for name in ("r50k", "p50k"):
         enc = lc.get_encoding(name)

@@ -13,7 +13,7 @@ from importlib.resources import files
 import llm_cost_cl100k as cl100k
 
 import llm_cost_core as lc
-from llm_cost_core.scanner import Scanner
+from llm_cost_core.engine.scanner import Scanner
 
 SPECIAL_TOKENS = {
     **cl100k.SPEC.special_tokens,

@@ -45,7 +45,7 @@ def test_reuses_cl100k_vocab_and_specials():
 def test_reference_is_tiktoken_readme_cl100k_im():
     """The reference the parity checks use equals the README's construction, done here by hand."""
     tiktoken = pytest.importorskip("tiktoken")
-    from llm_cost_core.reference import tiktoken_encoding
+    from llm_cost_core.verify.reference import tiktoken_encoding
 
     cl100k_base = tiktoken_encoding(lc.get_encoding("cl100k"))  # tiktoken's own, run offline
     readme = tiktoken.Encoding(

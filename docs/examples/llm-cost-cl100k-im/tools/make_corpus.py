@@ -2,7 +2,7 @@
 
 The ids come from the reference, not from llm-cost: tiktoken's cl100k_base pattern and ranks
 with this plugin's special tokens, built as tiktoken's README builds cl100k_im and run offline
-on the vocab llm-cost-cl100k ships (llm_cost_core.reference). Run it after changing TEXTS:
+on the vocab llm-cost-cl100k ships (llm_cost_core.verify.reference). Run it after changing TEXTS:
 
     pip install 'llm-cost-core[test]' llm-cost-cl100k .
     python tools/make_corpus.py
@@ -16,7 +16,7 @@ from pathlib import Path
 import tiktoken
 
 import llm_cost_core as lc
-from llm_cost_core.reference import tiktoken_encoding
+from llm_cost_core.verify.reference import tiktoken_encoding
 
 OUT = Path(__file__).resolve().parent.parent / "llm_cost_cl100k_im" / "parity_corpus.jsonl"
 

@@ -1,0 +1,582 @@
+"""The JSONL pipe: every line in gives exactly one line out, in order, with its tokens added.
+
+Lines are bytes split on b"\\n" only (JSON text may hold U+2028, which `str.splitlines` would
+split). A good line is kept byte for byte: the `"llm_cost"` key is inserted as text before the
+object's closing brace instead of re-serialising the object, which would change its number
+formats, escapes and spacing. Any other line is written through unchanged and reported.
+
+Counting is spread over worker processes in chunks whose results are written in input order, with
+a bounded number of chunks in flight, so that any input streams in bounded memory and the output
+does not depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import time
+from collections.abc import Callable, Generator, Iterator, Sequence
+from decimal import Decimal
+from typing import Any, BinaryIO
+
+import attrs
+
+from llm_cost_core.cli.inputs import out_of_memory, read_error
+from llm_cost_core.cli.processes import OrderedPool
+from llm_cost_core.errors import InputError
+from llm_cost_core.models.money import exact_sum, per_million, usd
+from llm_cost_core.models.prices import ModelPrice, PriceTable
+from llm_cost_core.records.batch import (
+    Request,
+    RequestError,
+    count_request,
+    is_request,
+    request_model,
+)
+from llm_cost_core.records.chat import MessagesError, count_messages
+
+KEY = "llm_cost"
+JSON_WHITESPACE = b" \t\r\n"
+BOM = "\ufeff"
+DEFAULT_CHUNK_BYTES = 256 * 1024
+CHUNKS_IN_FLIGHT_PER_WORKER = 2
+# The fields counted when no --field is given, the first one a line has.
+AUTO_FIELDS = ("text", "messages")
+# How many models' encodings and batch prices a process keeps found (Batch request lines).
+MODELS_REMEMBERED = 4096
+
+# One line's result: the bytes to write, its tokens, and why it was passed through (or None).
+LineResult = tuple[bytes, int, "str | None"]
+
+
+@attrs.frozen
+class ChunkResult:
+    """A chunk's lines, counted: flat lists (cheap to pickle back from a worker), so that the
+    parent handles a chunk without a loop over its lines unless a quota or --fail-fast must
+    stop inside it."""
+
+    outputs: list[bytes]
+    tokens: list[int]
+    bad: list[tuple[int, str]]  # (offset in the chunk, reason) of each line passed through
+    # (offset, what it costs) of each Batch API request line: few, or all of a Batch file.
+    requests: list[tuple[int, PricedRequest]] = attrs.field(factory=list)
+
+
+@attrs.frozen
+class PricedRequest:
+    """A Batch request line, counted and priced at its model's batch tier (None: no price)."""
+
+    request: Request
+    input_usd: Decimal | None
+    max_output_usd: Decimal | None  # at the request's output bound; None without one or a price
+
+
+@attrs.define
+class RequestTotals:
+    """The Batch requests of one model, added up: the summary's line for that model."""
+
+    lines: int = 0
+    input_tokens: int = 0
+    input_usd: Decimal | None = None
+    max_output_tokens: int = 0
+    max_output_usd: Decimal | None = None
+    lines_without_max_output: int = 0
+
+    def add(self, priced: PricedRequest) -> None:
+        self.lines += 1
+        self.input_tokens += priced.request.tokens
+        if priced.input_usd is not None:
+            self.input_usd = exact_sum((self.input_usd or Decimal(0), priced.input_usd))
+        if priced.request.max_output_tokens is None:
+            self.lines_without_max_output += 1
+        else:
+            self.max_output_tokens += priced.request.max_output_tokens
+        if priced.max_output_usd is not None:
+            self.max_output_usd = exact_sum(
+                (self.max_output_usd or Decimal(0), priced.max_output_usd)
+            )
+
+
+@attrs.frozen
+class LineCounter:
+    """How to count a line; small and picklable, so that each worker builds its own."""
+
+    encoding: str
+    # None: `text`, else `messages` (LineProcessor._value), else a Batch API request
+    field: str | None = None
+    usd_per_million: Decimal | None = None
+    # Without --field, a Batch API request line is counted with its own model's encoding and
+    # priced at that model's batch tier: the registered prices, with this price file on top.
+    prices_file: str | None = None
+
+
+@attrs.frozen
+class Source:
+    """One input: a label for messages and a way to open it as a binary stream."""
+
+    label: str
+    open: Callable[[], BinaryIO]
+    owned: bool = True  # closed when read (standard input is not)
+
+
+@attrs.frozen
+class Chunk:
+    source: int
+    first_line: int
+    lines: list[bytes]
+    starts_source: bool  # its first line is its source's first, where a UTF-8 BOM is allowed
+
+
+@attrs.define
+class PipeStats:
+    """What a run did. `lines` counts input lines handled (a --fail-fast stop included)."""
+
+    lines: int = 0
+    failed: int = 0
+    tokens: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    stopped_by_quota: str | None = None  # the message, when a quota stopped the run
+    fail_fast: str | None = None  # `line N: reason` of the line that stopped the run
+    requests: dict[str, RequestTotals] = attrs.field(factory=dict)  # Batch requests, by model
+
+    def add_request(self, priced: PricedRequest) -> None:
+        self.requests.setdefault(priced.request.model, RequestTotals()).add(priced)
+
+
+class _BadLine(Exception):
+    """A line to pass through unchanged; the message is the reason."""
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+_KINDS = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    Decimal: "a number",  # an integer too long for int (see `LineProcessor._decode_big`)
+}
+
+
+def _json_error(exc: json.JSONDecodeError) -> str:
+    """The decoder's message, with its column, said plainly."""
+    if exc.msg == "Invalid control character at":
+        code = ord(exc.doc[exc.pos])
+        return (
+            f"raw control character U+{code:04X} in a string at column {exc.colno} "
+            f"(JSON needs \\u{code:04x})"
+        )
+    return f"{exc.msg.removesuffix(' at')} at column {exc.colno}"
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else _KINDS.get(type(value), type(value).__name__)
+
+
+class LineProcessor:
+    """Counts lines and adds the key; one per process."""
+
+    def __init__(self, counter: LineCounter) -> None:
+        import llm_cost_core as lc
+
+        self.encoding = lc.get_encoding(counter.encoding)
+        self.field = counter.field
+        self.path = counter.field.split(".") if counter.field is not None else []
+        self.usd_per_million = counter.usd_per_million
+        self._encoding_json = json.dumps(self.encoding.name)
+        self.prices_file = counter.prices_file
+        self._table: PriceTable | None = None
+        # model -> (its Encoding, its batch price or None), or the message of why it has none
+        self._models: dict[str, Any] = {}
+        # One decoder for every line: json.loads with an option builds a new one per call.
+        self._decode = json.JSONDecoder(parse_constant=_no_constants).decode
+        # For a line with an integer beyond Python's int-string limit (4,300 digits), which is
+        # valid JSON: integers read as Decimal, which has no such limit. Only its kind matters
+        # here, and the line is written out byte for byte.
+        self._decode_big = json.JSONDecoder(parse_constant=_no_constants, parse_int=Decimal).decode
+
+    def process(self, lines: Sequence[bytes], starts_source: bool) -> ChunkResult:
+        outputs: list[bytes] = []
+        tokens: list[int] = []
+        bad: list[tuple[int, str]] = []
+        requests: list[tuple[int, PricedRequest]] = []
+        line = self._line
+        for i, text in enumerate(lines):
+            output, count, reason, priced = line(text, starts_source and i == 0)
+            outputs.append(output)
+            tokens.append(count)
+            if reason is not None:
+                bad.append((i, reason))
+            if priced is not None:
+                requests.append((i, priced))
+        return ChunkResult(outputs, tokens, bad, requests)
+
+    def line(self, line: bytes, first: bool = False) -> LineResult:
+        """The output line for `line` (which may end with b"\\n"), its tokens, and a reason
+        when it is passed through unchanged."""
+        output, tokens, reason, _ = self._line(line, first)
+        return output, tokens, reason
+
+    def _line(
+        self, line: bytes, first: bool
+    ) -> tuple[bytes, int, str | None, PricedRequest | None]:
+        body = line[:-1] if line.endswith(b"\n") else line
+        end = len(body.rstrip(JSON_WHITESPACE))
+        try:
+            tokens, added, priced = self._count(body[:end], first)
+        except _BadLine as exc:
+            return line, 0, str(exc), None
+        # body[:end] is a JSON object, so it ends with "}"; insert after its last member.
+        inner = body[: end - 1].rstrip(JSON_WHITESPACE)
+        comma = b"" if inner.endswith(b"{") else b", "
+        output = inner + comma + added.encode() + b"}" + body[len(inner) :] + line[len(body) :]
+        return output, tokens, None, priced
+
+    def _count(self, data: bytes, first: bool) -> tuple[int, str, PricedRequest | None]:
+        """The tokens of a line, the key to add, and the priced request of a Batch line."""
+        obj = self._object(data, first)
+        if self.field is None and is_request(obj) and not any(f in obj for f in AUTO_FIELDS):
+            return self._count_request(obj)
+        tokens = self._count_field(obj)
+        added = f'"{KEY}": {{"tokens": {tokens}, "encoding": {self._encoding_json}'
+        if self.usd_per_million is not None:
+            added += f', "cost_usd": {usd(per_million(tokens, self.usd_per_million))}'
+        return tokens, added, None
+
+    def _count_request(self, obj: dict[str, Any]) -> tuple[int, str, PricedRequest]:
+        """A Batch API request line: counted with its model's encoding, priced at its model's
+        batch tier."""
+        try:
+            model = request_model(obj)
+            encoding, price = self._model(model)
+            request = count_request(encoding, obj)
+        except RequestError as exc:
+            raise _BadLine(f"not a Batch request that can be counted: {exc}") from None
+        input_usd: Decimal | None = None
+        max_output_usd: Decimal | None = None
+        added = (
+            f'"{KEY}": {{"tokens": {request.tokens}, "encoding": {json.dumps(encoding.name)}, '
+            f'"model": {json.dumps(model)}, "tier": "batch"'
+        )
+        if price is not None:
+            input_usd = per_million(request.tokens, price.input)
+            added += f', "cost_usd": {usd(input_usd)}'
+        if request.max_output_tokens is not None:
+            added += f', "max_output_tokens": {request.max_output_tokens}'
+            if input_usd is not None and price is not None:
+                max_output_usd = per_million(request.max_output_tokens, price.output or Decimal(0))
+                added += f', "max_cost_usd": {usd(exact_sum((input_usd, max_output_usd)))}'
+        if request.not_counted:
+            added += f', "not_counted": {json.dumps(list(request.not_counted))}'
+        return request.tokens, added, PricedRequest(request, input_usd, max_output_usd)
+
+    def _model(self, model: str) -> tuple[Any, ModelPrice | None]:
+        """The Encoding and batch price of `model`, found once per process; an unknown model or
+        an encoding that is not installed makes each of its lines a bad line."""
+        found = self._models.get(model)
+        if found is None:
+            from llm_cost_core.errors import LLMCostError
+            from llm_cost_core.models.resolve import encoding_for_model, price_table
+
+            try:
+                if self._table is None:
+                    self._table = price_table(self.prices_file)
+                table = self._table
+                entry = table.lookup(model, "batch")
+                found = (encoding_for_model(model, table), entry.price if entry else None)
+            except LLMCostError as exc:
+                found = str(exc).splitlines()[0]
+            if len(self._models) < MODELS_REMEMBERED:  # any number of names, bounded memory
+                self._models[model] = found
+        if isinstance(found, str):
+            raise _BadLine(found)
+        return found
+
+    def _object(self, data: bytes, first: bool) -> dict[str, Any]:
+        """The line's JSON object, or _BadLine saying why it is not one."""
+        if not data.strip(JSON_WHITESPACE):
+            raise _BadLine("empty line")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _BadLine(f"invalid UTF-8 at byte {exc.start + 1}") from None
+        if first and text.startswith(BOM):
+            text = text[1:]
+        if text.startswith(BOM):  # as json.loads says it
+            raise _BadLine("not JSON: Unexpected UTF-8 BOM (decode using utf-8-sig) at column 1")
+        try:
+            try:
+                obj = self._decode(text)
+            except json.JSONDecodeError:
+                raise
+            except ValueError:  # maybe a huge integer; not a JSON error
+                obj = self._decode_big(text)
+        except json.JSONDecodeError as exc:
+            raise _BadLine(f"not JSON: {_json_error(exc)}") from None
+        except RecursionError:
+            raise _BadLine("not JSON that can be read: nested too deeply") from None
+        except ValueError as exc:
+            raise _BadLine(f"not JSON: {exc}") from None
+        if not isinstance(obj, dict):
+            raise _BadLine(f"not a JSON object ({_kind(obj)})")
+        if KEY in obj:
+            raise _BadLine(f'already has an "{KEY}" key')
+        return obj
+
+    def _count_field(self, obj: dict[str, Any]) -> int:
+        field, value = self._value(obj)
+        if isinstance(value, str):
+            return self.encoding.count(value)
+        if isinstance(value, list):
+            try:
+                return count_messages(self.encoding, value)
+            except MessagesError as exc:
+                raise _BadLine(f"field {field!r} is not a messages list: {exc}") from None
+        raise _BadLine(f"field {field!r} is {_kind(value)}, not a string or a messages list")
+
+    def _value(self, obj: dict[str, Any]) -> tuple[str, Any]:
+        """The field to count and its value. Without --field: `text` when the line has one,
+        else `messages` (a chat or fine-tuning line), so chat JSONL needs no flag."""
+        if self.field is None:
+            for name in AUTO_FIELDS:
+                if name in obj:
+                    return name, obj[name]
+            raise _BadLine(f"no field {' or '.join(map(repr, AUTO_FIELDS))}")
+        value: Any = obj
+        for part in self.path:
+            if not isinstance(value, dict) or part not in value:
+                raise _BadLine(f"no field {self.field!r}")
+            value = value[part]
+        return self.field, value
+
+
+# -- workers ---------------------------------------------------------------------------------
+
+_processor: LineProcessor | None = None
+
+
+def _init_worker(counter: LineCounter) -> None:
+    """Runs once in each worker: the encoding is built (and its vocab loaded) before the first
+    chunk."""
+    global _processor
+    _processor = LineProcessor(counter)
+    _processor.encoding.count("")
+
+
+def _run_chunk(lines: list[bytes], starts_source: bool) -> ChunkResult:
+    assert _processor is not None
+    return _processor.process(lines, starts_source)
+
+
+def _chunks(sources: Sequence[Source], chunk_bytes: int) -> Iterator[Chunk]:
+    """The input lines in chunks of about `chunk_bytes`. A source's last line gets a b"\\n"
+    when another source follows, so that two files never merge into one line."""
+    for index, source in enumerate(sources):
+        last_source = index == len(sources) - 1
+        lines: list[bytes] = []
+        size = 0
+        first_line = 1
+        try:
+            stream = source.open()
+        except OSError as exc:
+            raise InputError(f"{source.label}: {exc.strerror or exc}") from None
+        number = 0
+        try:
+            for number, line in enumerate(stream, 1):
+                if not last_source and not line.endswith(b"\n"):
+                    line += b"\n"
+                lines.append(line)
+                size += len(line)
+                if size >= chunk_bytes:
+                    yield Chunk(index, first_line, lines, first_line == 1)
+                    lines, size, first_line = [], 0, number + 1
+        except OSError as exc:  # reading it: the output is written elsewhere
+            raise read_error(source.label, exc) from None
+        except MemoryError:  # a line too long to hold (/dev/zero has no line break)
+            lines.clear()
+            raise out_of_memory(f"{source.label}: line {number + 1} is too long to hold") from None
+        finally:
+            if source.owned:
+                stream.close()
+        if lines:
+            yield Chunk(index, first_line, lines, first_line == 1)
+
+
+def _results(
+    chunks: Iterator[Chunk], counter: LineCounter, workers: int
+) -> Generator[tuple[Chunk, ChunkResult], None, None]:
+    """Each chunk with its results, in input order."""
+    if workers <= 1:
+        processor = LineProcessor(counter)
+        for chunk in chunks:
+            yield chunk, processor.process(chunk.lines, chunk.starts_source)
+        return
+    given: collections.deque[Chunk] = collections.deque()  # the chunks in flight, in order
+
+    def tasks() -> Iterator[tuple[list[bytes], bool]]:
+        for chunk in chunks:
+            given.append(chunk)
+            yield chunk.lines, chunk.starts_source
+
+    # Closed early (a quota, --fail-fast, a closed output) or interrupted: the pool ends the
+    # workers at once.
+    with OrderedPool(workers, _init_worker, (counter,)) as pool:
+        for result in pool.map(_run_chunk, tasks(), workers * CHUNKS_IN_FLIGHT_PER_WORKER):
+            yield given.popleft(), result
+
+
+def run_pipe(
+    sources: Sequence[Source],
+    out: BinaryIO,
+    counter: LineCounter,
+    *,
+    workers: int = 1,
+    max_tokens: int | None = None,
+    max_cost: Decimal | None = None,
+    fail_fast: bool = False,
+    on_bad_line: Callable[[str], None] = lambda message: None,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    on_progress: Callable[[int], None] = lambda done: None,
+) -> PipeStats:
+    """Stream `sources` to `out`, one output line per input line, and say what was done.
+
+    A bad line is written unchanged and `on_bad_line("line N: reason")` is called; with
+    `fail_fast` the run stops before writing it. A quota stops the run after the line that
+    crosses it. Everything before a stop is written and flushed. `on_progress(bytes)` is called
+    after each chunk written with the input bytes handled so far. With `workers` > 1 the workers
+    are spawned, so a script that calls this needs the usual `if __name__ == "__main__":` guard.
+    """
+    if max_cost is not None and counter.usd_per_million is None:
+        raise ValueError("max_cost needs a price")
+    stats = PipeStats()
+    start = time.perf_counter()
+    named = len(sources) > 1
+
+    def where(chunk: Chunk, offset: int) -> str:
+        line = f"line {chunk.first_line + offset}"
+        return f"{sources[chunk.source].label}: {line}" if named else line
+
+    try:
+        with contextlib.closing(_results(_chunks(sources, chunk_bytes), counter, workers)) as it:
+            for chunk, result in it:
+                total = stats.tokens + sum(result.tokens)
+                after = attrs.evolve(stats, tokens=total)
+                if _quota(after, counter, max_tokens, max_cost, 0) or (fail_fast and result.bad):
+                    # A stop inside this chunk: go line by line to find where.
+                    if _stop_inside(
+                        chunk,
+                        result,
+                        stats,
+                        counter,
+                        max_tokens,
+                        max_cost,
+                        out,
+                        where,
+                        fail_fast,
+                        on_bad_line,
+                    ):
+                        return stats
+                    continue
+                # The common case, without a loop over lines: the quotas only grow with the
+                # tokens, so none is crossed inside a chunk that ends below it.
+                stats.lines += len(chunk.lines)
+                stats.bytes += sum(map(len, chunk.lines))
+                stats.tokens = total
+                stats.failed += len(result.bad)
+                for _, priced in result.requests:
+                    stats.add_request(priced)
+                for offset, reason in result.bad:
+                    on_bad_line(f"{where(chunk, offset)}: {reason}")
+                out.write(b"".join(result.outputs))
+                on_progress(stats.bytes)
+        return stats
+    finally:
+        out.flush()
+        stats.seconds = time.perf_counter() - start
+
+
+def _stop_inside(
+    chunk: Chunk,
+    result: ChunkResult,
+    stats: PipeStats,
+    counter: LineCounter,
+    max_tokens: int | None,
+    max_cost: Decimal | None,
+    out: BinaryIO,
+    where: Callable[[Chunk, int], str],
+    fail_fast: bool,
+    on_bad_line: Callable[[str], None],
+) -> bool:
+    """Handle a chunk line by line; True when the run stops in it (after writing what goes
+    before the stop)."""
+    reasons = dict(result.bad)
+    requests = dict(result.requests)
+    keep: list[bytes] = []
+    try:
+        for offset, (output, tokens) in enumerate(zip(result.outputs, result.tokens, strict=True)):
+            stats.lines += 1
+            stats.bytes += len(chunk.lines[offset])
+            reason = reasons.get(offset)
+            if reason is not None:
+                stats.failed += 1
+                if fail_fast:
+                    stats.fail_fast = f"{where(chunk, offset)}: {reason}"
+                    return True
+                on_bad_line(f"{where(chunk, offset)}: {reason}")
+            keep.append(output)
+            stats.tokens += tokens
+            if offset in requests:
+                stats.add_request(requests[offset])
+            stats.stopped_by_quota = _quota(
+                stats, counter, max_tokens, max_cost, chunk.first_line + offset
+            )
+            if stats.stopped_by_quota:
+                return True
+        return False
+    finally:
+        out.write(b"".join(keep))
+
+
+def _quota(
+    stats: PipeStats,
+    counter: LineCounter,
+    max_tokens: int | None,
+    max_cost: Decimal | None,
+    line: int,
+) -> str | None:
+    if max_tokens is not None and stats.tokens > max_tokens:
+        return (
+            f"token quota exceeded at line {line}: {stats.tokens} tokens > --max-tokens "
+            f"{max_tokens}; the output stops after that line"
+        )
+    if max_cost is not None and counter.usd_per_million is not None:
+        cost = per_million(stats.tokens, counter.usd_per_million)
+        if stats.requests:  # Batch request lines cost their own model's batch price
+            cost = _cost(stats, counter) or Decimal(0)
+        if cost > max_cost:
+            return (
+                f"cost quota exceeded at line {line}: {usd(cost)} USD > --max-cost "
+                f"{usd(max_cost)}; the output stops after that line"
+            )
+    return None
+
+
+def cost(stats: PipeStats, counter: LineCounter) -> Decimal | None:
+    """The exact cost of the tokens counted, or None without a price."""
+    return _cost(stats, counter)
+
+
+def _cost(stats: PipeStats, counter: LineCounter) -> Decimal | None:
+    """Text lines at `counter`'s price, plus each Batch request at its model's batch price."""
+    priced = [totals.input_usd for totals in stats.requests.values()]
+    text_tokens = stats.tokens - sum(totals.input_tokens for totals in stats.requests.values())
+    if counter.usd_per_million is not None:
+        priced.append(per_million(text_tokens, counter.usd_per_million))
+    known = [amount for amount in priced if amount is not None]
+    return exact_sum(known) if known else None

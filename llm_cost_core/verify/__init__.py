@@ -1,0 +1,3 @@
+"""Verification: parity with tiktoken (corpus, runner, generated texts, report) and the
+reference tokenizers it compares against.
+"""
