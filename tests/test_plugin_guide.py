@@ -9,7 +9,7 @@ from pathlib import Path
 from test_docs import SPECS, code_lines, rendered
 
 from llm_cost_core import testing
-from llm_cost_core.cli.commands import MODULES
+from llm_cost_core.cli.commands import COMMANDS
 
 GUIDE = Path(__file__).parent.parent / "docs" / "guides" / "writing-a-plugin.md"
 EXAMPLE = Path(__file__).parent.parent / "docs" / "examples" / "llm-cost-cl100k-im"
@@ -30,4 +30,4 @@ def test_the_one_line_setup_and_the_checks_it_names_exist():
     assert 'pytest_plugins = ["llm_cost_core.testing"]' in conftest
     for check in re.findall(r"`llm-cost-parity::([a-z-]+)\[mytok\]`", text):
         assert hasattr(testing.Checks, "check_" + check.replace("-", "_")), check
-    assert {"plugins", "new_plugin"} <= set(MODULES)
+    assert {"plugins", "new_plugin"} <= set(COMMANDS)
