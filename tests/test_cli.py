@@ -255,9 +255,9 @@ def test_text_with_bytes_that_are_not_utf8_is_replaced_with_a_warning():
         [LLM_COST.encode(), b"--text", b"caf\xe9 ok"], capture_output=True, env=os.environ
     )
     assert done.returncode == 0
-    from llm_cost_core.cli.app import resolve_encoding
+    from llm_cost_core.models.resolve import default_encoding
 
-    expected = resolve_encoding(None, None).count("caf\ufffd ok")
+    expected = default_encoding().count("caf\ufffd ok")
     assert done.stdout.decode() == f"{expected}\n"
     assert done.stderr.decode().splitlines() == [
         "llm-cost: warning: --text: 1 invalid UTF-8 byte replaced with U+FFFD; counted as replaced"

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import llm_cost_core as lc
-from llm_cost_core.cli.app import main, resolve_encoding
+from llm_cost_core.cli.app import main
+from llm_cost_core.models.resolve import default_encoding
 
 # Every code point, lone surrogates included, weighted towards the characters that matter to
 # the patterns: whitespace, apostrophes, digits, letters, marks and emoji pieces.
@@ -76,6 +77,6 @@ def test_any_bytes_as_a_file_count_without_a_traceback(tmp_path_factory, capsys,
     out, err = capsys.readouterr()
     assert code == 0
     text = data.decode("utf-8", "replace")
-    assert out == f"{resolve_encoding(None, None).count(text)}\n"
+    assert out == f"{default_encoding().count(text)}\n"
     assert "Traceback" not in err
     assert ("invalid UTF-8" in err) == (text.encode() != data)
