@@ -45,7 +45,7 @@ def test_counts_stdin_with_each_encoding(encoding_name, reference):
 
 
 def test_count_text_with_model(capsys):
-    model = next(iter(lc.plugins.registry().models()), None)
+    model = next(iter(lc.host.registry.registry().models()), None)
     if model is None:
         pytest.skip("no models installed")
     enc = lc.encoding_for_model(model)
@@ -203,7 +203,7 @@ def test_version_lists_plugins(capsys):
     assert main(["--version"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"llm-cost {lc.__version__}\n")
-    for entry in lc.plugins.registry().registered():
+    for entry in lc.host.registry.registry().registered():
         assert entry.plugin.label in out
 
 
@@ -237,7 +237,7 @@ def test_plugin_commands_are_added(tmp_path, monkeypatch, capsys):
 
 def test_encoding_env_var_is_a_default_that_model_overrides(capsys, monkeypatch):
     names = lc.list_encodings()
-    models = lc.plugins.registry().models()
+    models = lc.host.registry.registry().models()
     if not names or not models:
         pytest.skip("no encoding installed")
     monkeypatch.setenv("LLM_COST_ENCODING", names[0])
@@ -265,7 +265,7 @@ def test_text_with_bytes_that_are_not_utf8_is_replaced_with_a_warning():
 
 
 def test_debug_flag_zero_means_off(monkeypatch):
-    from llm_cost_core.cli.app import app as cli_module
+    from llm_cost_core.cli import app as cli_module
 
     monkeypatch.setenv("LLM_COST_DEBUG", "0")
     assert not cli_module._flag("LLM_COST_DEBUG")

@@ -574,7 +574,7 @@ def test_an_encoding_name_outside_the_set_fails_the_plugin_at_import(site):
 
 
 def test_an_unknown_name_the_user_typed_gives_no_install_hint_unless_it_is_valid():
-    reg = lc.plugins.registry()
+    reg = lc.host.registry.registry()
     with pytest.raises(lc.UnknownEncodingError) as raised:
         reg.get_encoding("mistral_base")
     assert "pip install llm-cost-mistral" in str(raised.value)

@@ -123,7 +123,7 @@ def test_strict_uses_the_same_on_off_parsing_as_the_cli(site, monkeypatch, value
     write_plugin(site, "llm-cost-broken", "sel_broken", BROKEN)
     monkeypatch.setenv(STRICT_ENV, value)
     assert _env.flag(STRICT_ENV) is on
-    from llm_cost_core.cli.app import app as cli
+    from llm_cost_core.cli import app as cli
 
     assert cli._flag(STRICT_ENV) is on  # one parser for every on/off variable
     if on:

@@ -114,10 +114,9 @@ def test_duplicate_name_is_an_error_naming_both_distributions(make_plugin):
 
 def test_models_exact_prefix_and_longest_prefix(make_plugin):
     registry = Registry([toy(make_plugin, "toy_m", "mm")])
-    assert registry.encoding_name_for_model("mm-model") == "mm"
-    assert registry.encoding_name_for_model("mm-2025-01-01") == "mm"
-    with pytest.raises(lc.UnknownModelError):
-        registry.encoding_name_for_model("nn-model")
+    assert registry.model_encoding("mm-model") == "mm"
+    assert registry.model_encoding("mm-2025-01-01") == "mm"
+    assert registry.model_encoding("nn-model") is None
 
 
 def test_scanner_and_bpe_hooks_override_the_defaults(make_plugin):

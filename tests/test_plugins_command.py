@@ -63,7 +63,7 @@ def test_describe_lists_each_plugin_with_what_it_brings(registry):
     assert alpha["errors"] == []
     core = rows["llm_cost_core"]  # core's own plugin, listed like any other
     assert core["distribution"] == "llm-cost-core"
-    assert {"make_bpe", "make_scanner", "register_commands"} <= set(core["hooks"])
+    assert {"make_bpe", "make_scanner", "register_prices"} <= set(core["hooks"])
     assert core["prices"] > 0
     broken = rows["cmd_broken"]
     assert broken["status"] == "failed"

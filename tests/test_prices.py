@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import llm_cost_core as lc
-from llm_cost_core.host.registry import PluginWarning, Registry, registry
+from llm_cost_core.host.registry import PluginWarning, Registry, registry, reset_registry
 from llm_cost_core.models.money import per_million, usd
 from llm_cost_core.models.price_files import core_prices, parse_prices
 from llm_cost_core.models.prices import ModelPrice, PriceEntry, PricesError, PriceTable
@@ -138,7 +138,7 @@ def test_each_price_names_the_encoding_its_plugin_maps_the_model_to():
     checked = 0
     for model, entry in reg.prices().items():
         if entry.price.encoding in installed:
-            assert reg.encoding_name_for_model(model) == entry.price.encoding, model
+            assert lc.encoding_name_for_model(model) == entry.price.encoding, model
             checked += 1
     priced = {entry.price.encoding for entry in reg.prices().values()}
     assert checked or not installed & priced  # llm-cost-r50k alone: no priced model uses it
@@ -330,15 +330,19 @@ def test_a_plugin_registering_something_else_is_skipped_with_a_warning(tmp_path,
 
 
 def test_a_priced_model_whose_encoding_is_missing_says_what_to_install():
-    reg = Registry(iter(()))  # core only: its prices, no encoding
-    assert reg.encoding_name_for_model("gpt-4") == "cl100k"
-    with pytest.raises(lc.UnknownEncodingError) as caught:
-        reg.encoding_for_model("gpt-4")
-    assert str(caught.value) == (
-        "model 'gpt-4' uses encoding cl100k, which is not installed: pip install llm-cost-cl100k"
-    )
-    with pytest.raises(lc.UnknownModelError, match="unknown model 'no-such-model'"):
-        reg.encoding_for_model("no-such-model")
+    reset_registry(Registry(iter(())))  # core only: its prices, no encoding
+    try:
+        assert lc.encoding_name_for_model("gpt-4") == "cl100k"
+        with pytest.raises(lc.UnknownEncodingError) as caught:
+            lc.encoding_for_model("gpt-4")
+        assert str(caught.value) == (
+            "model 'gpt-4' uses encoding cl100k, which is not installed: "
+            "pip install llm-cost-cl100k"
+        )
+        with pytest.raises(lc.UnknownModelError, match="unknown model 'no-such-model'"):
+            lc.encoding_for_model("no-such-model")
+    finally:
+        reset_registry()
 
 
 # -- what a price may be ---------------------------------------------------------------------

@@ -142,7 +142,7 @@ def test_count_out_of_memory_names_the_input(tmp_path, capsys, monkeypatch):
         raise MemoryError
 
     monkeypatch.setattr(lc.Encoding, "count_stream", count_stream)
-    assert lc.cli.main([str(path)]) == 1
+    assert lc.cli.app.main([str(path)]) == 1
     assert capsys.readouterr().err == (
         f"llm-cost: error: out of memory reading {path} (after 3 MB); split it into smaller "
         "inputs, or use fewer --workers\n"
@@ -154,7 +154,7 @@ def test_any_other_out_of_memory_is_one_line_not_an_internal_error(capsys, monke
         raise MemoryError
 
     monkeypatch.setattr(lc.Encoding, "count", count)
-    assert lc.cli.main(["--text", "hi"]) == 1
+    assert lc.cli.app.main(["--text", "hi"]) == 1
     assert capsys.readouterr().err == (
         "llm-cost: error: out of memory; try fewer --workers, or smaller inputs\n"
     )
@@ -163,7 +163,7 @@ def test_any_other_out_of_memory_is_one_line_not_an_internal_error(capsys, monke
 def test_a_price_file_that_never_ends_is_refused_before_memory_runs_out(capsys):
     if not os.path.exists("/dev/zero"):
         pytest.skip("no /dev/zero")
-    code = lc.cli.main(["estimate", "-m", "gpt-4o", "--prices", "/dev/zero", "--text", "hi"])
+    code = lc.cli.app.main(["estimate", "-m", "gpt-4o", "--prices", "/dev/zero", "--text", "hi"])
     assert code == 1
     assert capsys.readouterr().err == (
         "llm-cost: error: price file /dev/zero: larger than 64 MB; is it a price table?\n"
@@ -177,7 +177,7 @@ def test_an_os_error_about_a_named_file_names_it_not_the_output(capsys, monkeypa
         raise FileNotFoundError(2, "No such file or directory", "/plugins/x/vocab.tiktoken")
 
     monkeypatch.setattr(lc.Encoding, "count", count)
-    assert lc.cli.main(["--text", "hi"]) == 1
+    assert lc.cli.app.main(["--text", "hi"]) == 1
     assert capsys.readouterr().err == (
         "llm-cost: error: /plugins/x/vocab.tiktoken: No such file or directory\n"
     )
