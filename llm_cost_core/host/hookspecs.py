@@ -105,7 +105,7 @@ def register_models(register: Callable[..., None]) -> None:
 def register_prices(register: Callable[..., None]) -> None:
     """Register model prices, so that a plugin can bring its own models.
 
-    :param register: call ``register(price)`` with a ``llm_cost_core.models.prices.ModelPrice``.
+    :param register: call ``register(price)`` with a ``llm_cost_core.ModelPrice``.
 
     Called once per process, when prices are first needed. A later registration of the same
     model replaces an earlier one; a user's ``--prices`` file replaces both.

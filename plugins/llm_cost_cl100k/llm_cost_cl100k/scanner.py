@@ -13,7 +13,7 @@ Branches, tried in order at each position (`?+`, `++` are possessive: no backtra
 
 from __future__ import annotations
 
-from llm_cost_core.engine.scanner import Scanner, regex_scanner
+import llm_cost_core as lc
 
 PATTERN = (
     r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"""
@@ -33,7 +33,7 @@ ASCII_PATTERN = (
 )
 
 
-def make() -> Scanner:
+def make() -> lc.Scanner:
     r"""A compiled scanner, with Unicode classes pinned to tiktoken's (see core's scanner.py).
 
     It splits before every space followed by a non-space (proved by the plugin's tests): no
@@ -44,6 +44,6 @@ def make() -> Scanner:
     line break except whitespace ones, and the pieces that end in line breaks (branches 4 and 6)
     stop at the first character that is not one.
     """
-    return regex_scanner(
+    return lc.regex_scanner(
         PATTERN, ASCII_PATTERN, splits_before_space=True, splits_after_newline=True
     )

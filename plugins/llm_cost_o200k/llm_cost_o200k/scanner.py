@@ -13,7 +13,7 @@ Branches, tried in order at each position:
 
 from __future__ import annotations
 
-from llm_cost_core.engine.scanner import Scanner, regex_scanner
+import llm_cost_core as lc
 
 PATTERN = "|".join(
     [
@@ -46,7 +46,7 @@ ASCII_PATTERN = "|".join(
 )
 
 
-def make() -> Scanner:
+def make() -> lc.Scanner:
     """A compiled scanner, with Unicode classes pinned to tiktoken's (see core's scanner.py).
 
     It splits before every space followed by a non-space (proved by the plugin's tests): no
@@ -56,6 +56,6 @@ def make() -> Scanner:
     whitespace ones, and the pieces that end in line breaks (branches 4 and 5) stop at the first
     character that is neither one (nor a `/`, which branch 4 takes after its newlines).
     """
-    return regex_scanner(
+    return lc.regex_scanner(
         PATTERN, ASCII_PATTERN, splits_before_space=True, splits_after_newline=True
     )

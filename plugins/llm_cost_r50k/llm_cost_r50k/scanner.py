@@ -12,7 +12,7 @@ Branches, tried in order at each position (`++` is possessive: no backtracking):
 
 from __future__ import annotations
 
-from llm_cost_core.engine.scanner import Scanner, regex_scanner
+import llm_cost_core as lc
 
 # Verbatim `r50k_pat_str` of tiktoken 0.14's tiktoken_ext/openai_public.py (the plugin's tests
 # compare it with tiktoken's own constructors).
@@ -32,7 +32,7 @@ ASCII_PATTERN = (
 )
 
 
-def make() -> Scanner:
+def make() -> lc.Scanner:
     """A compiled scanner, with Unicode classes pinned to tiktoken's (see core's scanner.py).
 
     It splits before every space followed by a non-space (proved by core's
@@ -44,6 +44,6 @@ def make() -> Scanner:
     and they stop at the first character that is not whitespace (no branch takes a `/` after a
     line break, as o200k's does).
     """
-    return regex_scanner(
+    return lc.regex_scanner(
         PATTERN, ASCII_PATTERN, splits_before_space=True, splits_after_newline=True
     )

@@ -13,7 +13,6 @@ from importlib.resources import files
 import llm_cost_cl100k as cl100k
 
 import llm_cost_core as lc
-from llm_cost_core.engine.scanner import Scanner
 
 SPECIAL_TOKENS = {
     **cl100k.SPEC.special_tokens,
@@ -44,7 +43,7 @@ def register_encodings(register: Callable[[lc.EncodingSpec], None]) -> None:
 
 
 @lc.hookimpl
-def make_scanner(spec: lc.EncodingSpec) -> Scanner | None:
+def make_scanner(spec: lc.EncodingSpec) -> lc.Scanner | None:
     """cl100k's hand-written scanner: same pattern, so the same pieces, faster than the regex."""
     if spec != SPEC:
         return None
