@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from llm_cost_core._version import __version__
 from llm_cost_core.errors import (
     InputError,
     LLMCostError,
@@ -25,18 +26,18 @@ from llm_cost_core.errors import (
 if TYPE_CHECKING:
     from llm_cost_core.engine.encoding import Encoding
     from llm_cost_core.engine.scanner import Scanner, regex_scanner
+    from llm_cost_core.engine.spec import EncodingSpec
     from llm_cost_core.engine.vocab import TiktokenFile
     from llm_cost_core.host.hookspecs import hookimpl
-    from llm_cost_core.host.spec import EncodingSpec
     from llm_cost_core.models.costs import CostEstimate, estimate_cost
-    from llm_cost_core.models.prices import ModelPrice
+    from llm_cost_core.prices.prices import ModelPrice
     from llm_cost_core.records.chat import count_messages
 else:
     _LAZY = {
         "CostEstimate": ".models.costs",
         "Encoding": ".engine.encoding",
-        "EncodingSpec": ".host.spec",
-        "ModelPrice": ".models.prices",
+        "EncodingSpec": ".engine.spec",
+        "ModelPrice": ".prices.prices",
         "Scanner": ".engine.scanner",
         "TiktokenFile": ".engine.vocab",
         "hookimpl": ".host.hookspecs",
@@ -57,8 +58,6 @@ else:
         globals()[name] = value
         return value
 
-
-__version__ = "0.1.0"
 
 __all__ = [
     "CostEstimate",
@@ -111,4 +110,4 @@ def list_encodings() -> list[str]:
     """The names of every installed encoding, sorted."""
     from llm_cost_core.host.registry import registry
 
-    return [entry.spec.name for entry in registry().registered()]
+    return [entry.spec.name for entry in registry().encodings()]

@@ -27,8 +27,8 @@ import regex
 from llm_cost_core.engine import encoding as core
 from llm_cost_core.engine.bpe import merge_ids
 from llm_cost_core.engine.scanner import compile_pinned
+from llm_cost_core.engine.spec import EncodingSpec
 from llm_cost_core.errors import PluginConflictError, UnknownEncodingError
-from llm_cost_core.host.spec import EncodingSpec
 
 if TYPE_CHECKING:
     import numpy as np
@@ -434,4 +434,4 @@ def list_encoding_names() -> list[str]:
     """The tiktoken name of every installed encoding, sorted."""
     from llm_cost_core.host.registry import registry
 
-    return sorted(tiktoken_name(entry.spec) for entry in registry().registered())
+    return sorted(tiktoken_name(entry.spec) for entry in registry().encodings())

@@ -42,7 +42,7 @@ import pytest
 
 from llm_cost_core._env import flag
 from llm_cost_core.engine.encoding import _valid_unicode
-from llm_cost_core.host.registry import Registered, canonical, registry
+from llm_cost_core.host.registry import EncodingEntry, canonical, registry
 from llm_cost_core.verify import parity
 
 COLLECTOR = "llm-cost-parity"
@@ -145,7 +145,7 @@ def selected_encodings(config: pytest.Config) -> list[str]:
         )
     mine = [
         entry.spec.name
-        for entry in reg.registered()
+        for entry in reg.encodings()
         if canonical(entry.plugin.distribution) == canonical(project)
     ]
     if not mine:
@@ -191,7 +191,7 @@ def examples(config: pytest.Config) -> int:
 class Checks:
     """The checks of one encoding; each `check_` method is one test item."""
 
-    def __init__(self, entry: Registered, examples: int) -> None:
+    def __init__(self, entry: EncodingEntry, examples: int) -> None:
         self.entry = entry
         self.spec = entry.spec
         self.examples = examples

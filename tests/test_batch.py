@@ -13,8 +13,8 @@ from conftest import cached_reference
 from test_pipe import run, split_lines
 
 import llm_cost_core as lc
-from llm_cost_core.models.price_files import core_prices
-from llm_cost_core.models.prices import PriceEntry, PriceTable
+from llm_cost_core.prices.price_files import core_prices
+from llm_cost_core.prices.prices import PriceEntry, PriceTable
 from llm_cost_core.records.batch import RequestError, count_request, request_model
 
 CHAT_MODELS = ("gpt-4o-mini", "gpt-4.1", "gpt-5", "gpt-4o-2024-05-13", "gpt-3.5-turbo")

@@ -203,7 +203,7 @@ def test_version_lists_plugins(capsys):
     assert main(["--version"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"llm-cost {lc.__version__}\n")
-    for entry in lc.host.registry.registry().registered():
+    for entry in lc.host.registry.registry().encodings():
         assert entry.plugin.label in out
 
 

@@ -66,7 +66,7 @@ def test_completion_loads_no_vocab(monkeypatch, capsys):
         raise AssertionError("completion loaded a vocab")
 
     monkeypatch.setattr(flatvocab, "load_ranks", refuse)
-    names = [n for entry in lc.host.registry.registry().registered() for n in entry.spec.names]
+    names = [n for entry in lc.host.registry.registry().encodings() for n in entry.spec.names]
     assert complete("llm-cost -e ", monkeypatch, capsys) == [f"plain,{n}" for n in names]
     models = sorted({*lc.host.registry.registry().models(), *lc.host.registry.registry().prices()})
     assert complete("llm-cost report -m ", monkeypatch, capsys) == [f"plain,{m}" for m in models]
@@ -128,7 +128,7 @@ def test_plugins_left_out_are_named_with_the_variable(monkeypatch):
         pytest.skip("no encoding installed")
     monkeypatch.setenv("LLM_COST_LOAD_PLUGINS", "")
     reg = Registry()
-    assert reg.registered() == []
+    assert reg.encodings() == []
     with pytest.raises(UnknownEncodingError) as info:
         reg.get_encoding("o200k")
     message = str(info.value)
@@ -209,6 +209,8 @@ def test_bash_completes_with_the_script_it_is_given():
         ["bash", "-c", script], capture_output=True, env={**os.environ, "PATH": path}
     )
     assert done.returncode == 0, done.stderr
-    names = [n for e in lc.host.registry.registry().registered() for n in (e.spec.name, *e.spec.aliases)]
+    names = [
+        n for e in lc.host.registry.registry().encodings() for n in (e.spec.name, *e.spec.aliases)
+    ]
     offered = [name.encode() for name in names if name.startswith("o200")]
     assert done.stdout.split() == sorted(offered)

@@ -16,7 +16,7 @@ from llm_cost_core.engine import segments
 from llm_cost_core.engine.bpe import PurePythonBPE, whole_text
 from llm_cost_core.engine.encoding import Encoding
 from llm_cost_core.engine.scanner import regex_scanner
-from llm_cost_core.host.spec import EncodingSpec, Ranks
+from llm_cost_core.engine.spec import EncodingSpec, Ranks
 
 
 class WholeText:

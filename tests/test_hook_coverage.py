@@ -79,7 +79,7 @@ def register_models(register):
 
 @lc.hookimpl
 def register_prices(register):
-    from llm_cost_core.models.prices import ModelPrice
+    from llm_cost_core.prices.prices import ModelPrice
 
     CALLS.append("register_prices")
     register(ModelPrice("every-priced", "every", input="1.25", output="5"))

@@ -587,6 +587,6 @@ def test_an_unknown_name_the_user_typed_gives_no_install_hint_unless_it_is_valid
     "model", ["gpt-4o", "ft:gpt-4o-mini:acme::abc123", "openai/gpt-4o", "m@2024+x", "gpt-4o-"]
 )
 def test_real_model_names_are_valid(model):
-    from llm_cost_core.host.spec import check_name
+    from llm_cost_core.engine.spec import check_name
 
     assert check_name("model", model) == model

@@ -38,7 +38,7 @@ def test_without_selection_every_plugin_is_tried(three):
     with pytest.warns(PluginWarning, match="sel_broken.*broken at import"):
         registry = Registry(three)
     assert loaded(registry) == ["sel_alpha", "sel_beta"]
-    assert [entry.spec.name for entry in registry.registered()] == ["alpha", "beta"]
+    assert [entry.spec.name for entry in registry.encodings()] == ["alpha", "beta"]
 
 
 @pytest.mark.parametrize("value", ["sel_alpha", "llm-cost-alpha", "LLM_Cost.Alpha", " sel_alpha ,"])
@@ -61,7 +61,7 @@ def test_load_set_but_empty_loads_only_core(three, monkeypatch):
     registry = Registry(three)
     assert loaded(registry) == []
     assert "llm_cost_core" in registry.plugins  # core's own plugin is always there
-    assert registry.registered() == []
+    assert registry.encodings() == []
 
 
 def test_disable_all_but_these(three, monkeypatch):
@@ -202,7 +202,7 @@ def test_conflicts_are_reported_when_the_registry_is_built(contested):
 def test_listing_names_exactly_what_lookup_selects(contested):
     with pytest.warns(PluginWarning):
         registry = Registry(contested)
-    listed = [entry.spec.name for entry in registry.registered()]
+    listed = [entry.spec.name for entry in registry.encodings()]
     assert listed == ["fine"]  # `same` and `gamma` are contested names: listed nowhere
     for name in listed:
         assert registry.lookup(name).spec.name == name

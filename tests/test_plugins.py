@@ -38,7 +38,7 @@ def toy(make_plugin, module, name, aliases=()):
 def test_toy_plugin_counts_and_is_lazy(make_plugin):
     registry = Registry([toy(make_plugin, "toy_a", "toya", ["toy_a_base"])])
     module = sys.modules["toy_a"]
-    assert [e.spec.name for e in registry.registered()] == ["toya"]
+    assert [e.spec.name for e in registry.encodings()] == ["toya"]
     enc = registry.get_encoding("toy_a_base")
     assert module.LOADS == []  # registering and building the Encoding read no vocab
     assert enc.encode("ab cd") == [97, 98, 32, 99, 100]

@@ -61,7 +61,7 @@ def register_models(register):
 
 HALF_PRICES = """
 import llm_cost_core as lc
-from llm_cost_core.models.prices import ModelPrice
+from llm_cost_core.prices.prices import ModelPrice
 
 @lc.hookimpl
 def register_prices(register):
@@ -78,8 +78,8 @@ def test_encodings_registered_before_a_raise_are_dropped(site):
         "plugin 'iso_half' (llm-cost-half 0.2) raised in register_encodings and is skipped: "
         "RuntimeError: gave up after two"
     ]
-    assert [entry.spec.name for entry in reg.registered()] == ["whole"]
-    assert [entry.plugin.name for entry in reg.registrations] == ["iso_whole"]
+    assert [entry.spec.name for entry in reg.encodings()] == ["whole"]
+    assert [entry.plugin.name for entry in reg.offered_encodings] == ["iso_whole"]
     with pytest.raises(lc.UnknownEncodingError):
         reg.lookup("half-first")
     assert reg.get_encoding("whole").count("a b") == 3  # the other plugin is untouched
@@ -96,7 +96,7 @@ def test_models_registered_before_a_raise_are_dropped(site):
     assert "half-model" not in models
     assert "half-" not in reg.model_prefixes()
     assert models["whole-model"] == "whole"
-    assert [who.name for who, *_ in reg.model_registrations] == ["iso_whole", "iso_whole"]
+    assert [who.name for who, *_ in reg.offered_models] == ["iso_whole", "iso_whole"]
     assert reg.model_encoding("half-model") is None
 
 

@@ -14,10 +14,10 @@ import pytest
 
 import llm_cost_core as lc
 from llm_cost_core.host.registry import PluginWarning, Registry, registry, reset_registry
-from llm_cost_core.models.money import per_million, usd
-from llm_cost_core.models.price_files import core_prices, parse_prices
-from llm_cost_core.models.prices import ModelPrice, PriceEntry, PricesError, PriceTable
 from llm_cost_core.models.resolve import price_table
+from llm_cost_core.prices.money import per_million, usd
+from llm_cost_core.prices.price_files import core_prices, parse_prices
+from llm_cost_core.prices.prices import ModelPrice, PriceEntry, PricesError, PriceTable
 
 # USD per 1M tokens: input / cached input / output, as issue 4 lists them, and issue 17 adds.
 LISTED = {
@@ -294,7 +294,7 @@ def test_a_plugin_brings_its_own_prices_and_replaces_cores(tmp_path, monkeypatch
         "toy_prices",
         """
         import llm_cost_core as lc
-        from llm_cost_core.models.prices import ModelPrice
+        from llm_cost_core.prices.prices import ModelPrice
 
         @lc.hookimpl
         def register_prices(register):
@@ -582,7 +582,7 @@ def test_bad_tiers_and_dates_are_one_line_errors(entry, message):
 
 
 def test_stale_prices_get_one_warning_measured_against_the_given_day():
-    from llm_cost_core.models.price_files import stale_price_warning
+    from llm_cost_core.prices.price_files import stale_price_warning
 
     old = ModelPrice("m", "o200k", "1", as_of=datetime.date(2025, 1, 1))
     new = ModelPrice("n", "o200k", "1", as_of=datetime.date(2025, 6, 1))
@@ -660,7 +660,7 @@ def test_litellm_models_are_priced_but_need_a_plugin_to_be_counted(tmp_path):
 
 
 def test_today_is_the_clock_unless_pinned(monkeypatch):
-    from llm_cost_core.models.price_files import max_price_age, today
+    from llm_cost_core.prices.price_files import max_price_age, today
 
     monkeypatch.delenv("LLM_COST_TODAY")
     before = datetime.date.today()

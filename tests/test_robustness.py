@@ -83,7 +83,7 @@ def test_two_distributions_with_one_entry_point_name_both_load(make_plugin):  # 
     second = toy(make_plugin, "toy_second", "second")
     same = [EntryPoint("same", ep.value, "llm_cost") for ep in (first, second)]
     registry = Registry(same)
-    assert {e.spec.name for e in registry.registered()} == {"first", "second"}
+    assert {e.spec.name for e in registry.encodings()} == {"first", "second"}
 
 
 def test_new_plugin_refuses_the_name_of_an_installed_distribution(tmp_path):

@@ -12,7 +12,7 @@ from llm_cost_core.engine import segments
 from llm_cost_core.engine.bpe import whole_text
 from llm_cost_core.engine.encoding import Encoding
 from llm_cost_core.engine.segments import SegmentCounter, WholeTextCounter
-from llm_cost_core.host.spec import EncodingSpec
+from llm_cost_core.engine.spec import EncodingSpec
 from llm_cost_core.verify import parity
 
 

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from llm_cost_core import __version__
 from llm_cost_core._env import flag as _flag
 from llm_cost_core._text import printable
+from llm_cost_core._version import __version__
 from llm_cost_core.cli import commands, complete
 from llm_cost_core.cli.commands import COMMANDS
 from llm_cost_core.cli.output import (

@@ -18,7 +18,7 @@ def encodings(ctx: click.Context, param: click.Parameter, incomplete: str) -> li
     from llm_cost_core.host.registry import registry
 
     items = []
-    for entry in registry().registered():
+    for entry in registry().encodings():
         for name in entry.spec.names:
             if name.startswith(incomplete):
                 items.append(CompletionItem(name, help=entry.plugin.label))

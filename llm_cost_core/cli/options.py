@@ -14,22 +14,22 @@ import click
 
 from llm_cost_core.cli import complete
 from llm_cost_core.errors import UnknownEncodingError, UnknownModelError
-from llm_cost_core.models.money import usd
-from llm_cost_core.models.price_files import (
+from llm_cost_core.models.resolve import DEFAULT_ENCODING, ENCODING_ENV, Choice, choose
+from llm_cost_core.prices.money import usd
+from llm_cost_core.prices.price_files import (
     MAX_PRICE_AGE_ENV,
     PRICES_ENV,
     max_price_age,
     stale_price_warning,
     today,
 )
-from llm_cost_core.models.prices import (
+from llm_cost_core.prices.prices import (
     STANDARD,
     TIERS,
     ModelPrice,
     PriceEntry,
     PricesError,
 )
-from llm_cost_core.models.resolve import DEFAULT_ENCODING, ENCODING_ENV, Choice, choose
 
 
 def encoding_options(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from itertools import islice, pairwise
 from typing import Protocol, cast, overload
 
-from llm_cost_core.host.spec import Ranks
+from llm_cost_core.engine.spec import Ranks
 
 
 class BPEEngine(Protocol):

@@ -13,8 +13,8 @@ from typing import cast
 
 from llm_cost_core._text import exception_line
 from llm_cost_core.engine.bpe import BPEEngine, whole_text
+from llm_cost_core.engine.spec import EncodingSpec
 from llm_cost_core.errors import LLMCostError, PluginError
-from llm_cost_core.host.spec import EncodingSpec
 
 _INT = frozenset({int})
 _SAMPLE = ("hello", " world", "\n", "123")

@@ -15,8 +15,8 @@ from llm_cost_core.engine import flatvocab
 from llm_cost_core.engine.bpe import BPEEngine, whole_text
 from llm_cost_core.engine.scanner import Scanner
 from llm_cost_core.engine.segments import SegmentCounter, WholeTextCounter
+from llm_cost_core.engine.spec import EncodingSpec, Ranks
 from llm_cost_core.errors import LLMCostError, PluginError
-from llm_cost_core.host.spec import EncodingSpec, Ranks
 
 
 class Encoding:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, TypeVar, overload
 from llm_cost_core.errors import VocabError
 
 if TYPE_CHECKING:
-    from llm_cost_core.host.spec import EncodingSpec, Ranks
+    from llm_cost_core.engine.spec import EncodingSpec, Ranks
 
 MAGIC = b"LLMCFLAT"
 VERSION = 1

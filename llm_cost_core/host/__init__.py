@@ -1,3 +1,3 @@
-"""The plugin host: the hook specs, `EncodingSpec`, the registry that loads plugins, and core's
-own default plugin. It reports what plugins registered; it decides nothing about models.
+"""The plugin host: the hook specs, the registry that loads plugins and reports what they
+registered, and core's own default plugin. It decides nothing about models (models.resolve does).
 """

@@ -12,8 +12,8 @@ import regex
 
 from llm_cost_core.engine.bpe import BPEEngine, PurePythonBPE
 from llm_cost_core.engine.scanner import Scanner, regex_scanner
+from llm_cost_core.engine.spec import EncodingSpec, Ranks
 from llm_cost_core.host.hookspecs import hookimpl
-from llm_cost_core.host.spec import EncodingSpec, Ranks
 
 
 @hookimpl(trylast=True)
@@ -31,7 +31,7 @@ def make_bpe(spec: EncodingSpec, ranks: Ranks) -> BPEEngine:
 
 @hookimpl
 def register_prices(register: Callable[..., None]) -> None:
-    from llm_cost_core.models.price_files import core_prices
+    from llm_cost_core.prices.price_files import core_prices
 
     for price in core_prices():
         register(price)

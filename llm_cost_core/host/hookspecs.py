@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from llm_cost_core.engine.bpe import BPEEngine
     from llm_cost_core.engine.scanner import Scanner
-    from llm_cost_core.host.spec import EncodingSpec, Ranks
+    from llm_cost_core.engine.spec import EncodingSpec, Ranks
 
 PROJECT = "llm_cost"
 

@@ -18,19 +18,20 @@ import pluggy
 
 from llm_cost_core._env import flag, names
 from llm_cost_core._text import did_you_mean, exception_line
+from llm_cost_core._version import __version__
 from llm_cost_core.engine.bpe import BPEEngine
 from llm_cost_core.engine.checks import CheckedEngine
 from llm_cost_core.engine.encoding import Encoding
 from llm_cost_core.engine.scanner import Scanner
+from llm_cost_core.engine.spec import ENCODING_NAME, EncodingSpec, Ranks, check_name
 from llm_cost_core.errors import PluginConflictError, PluginError, UnknownEncodingError
 from llm_cost_core.host import core_plugin as _defaults
 from llm_cost_core.host import hookspecs
-from llm_cost_core.host.spec import ENCODING_NAME, EncodingSpec, Ranks, check_name
 
 if TYPE_CHECKING:
     import click
 
-    from llm_cost_core.models.prices import PriceEntry
+    from llm_cost_core.prices.prices import PriceEntry
 
 CORE_DISTRIBUTION = "llm-cost-core"
 LOAD_ENV = "LLM_COST_LOAD_PLUGINS"
@@ -84,7 +85,7 @@ def staged(register: Callable[..., Callable[[], None]]) -> tuple[dict[str, Any],
 
 
 @attrs.frozen
-class Registered:
+class EncodingEntry:
     """An encoding spec and the plugin that registered it."""
 
     spec: EncodingSpec
@@ -149,16 +150,16 @@ class Registry:
         self.failures: list[PluginInfo] = []
         self.skipped: list[PluginInfo] = []
         """Installed plugins left out by LLM_COST_LOAD_PLUGINS or LLM_COST_DISABLE_PLUGINS."""
-        self.core = PluginInfo("llm_cost_core", CORE_DISTRIBUTION, _core_version())
+        self.core = PluginInfo("llm_cost_core", CORE_DISTRIBUTION, __version__)
         self._register(_defaults, self.core)
         found = entry_points(group=hookspecs.PROJECT) if entry_points_ is None else entry_points_
         for ep in self._selected(found):
             self._load_entry_point(ep)
-        self._encodings: dict[str, Registered] = {}
+        self._encodings: dict[str, EncodingEntry] = {}
         self._conflicts: dict[str, list[PluginInfo]] = {}
-        self.registrations: list[Registered] = []
+        self.offered_encodings: list[EncodingEntry] = []
         """Every `register_encodings` call that succeeded, contested ones included, in order."""
-        self.model_registrations: list[tuple[PluginInfo, str, str, bool]] = []
+        self.offered_models: list[tuple[PluginInfo, str, str, bool]] = []
         """(plugin, model, encoding, prefix) for every `register_models` call, once collected."""
         self._models: dict[str, str] | None = None
         self._prefixes: dict[str, str] = {}
@@ -330,7 +331,7 @@ class Registry:
             def register(spec: EncodingSpec) -> Callable[[], None]:
                 if not isinstance(spec, EncodingSpec):
                     raise TypeError(f"register() takes an EncodingSpec, not {type(spec).__name__}")
-                return functools.partial(self._add_encoding, Registered(spec, info))
+                return functools.partial(self._add_encoding, EncodingEntry(spec, info))
 
             return staged(register)
 
@@ -340,8 +341,8 @@ class Registry:
                 raise PluginConflictError(self._conflict_message(name))
             warnings.warn(self._conflict_message(name), PluginWarning, stacklevel=3)
 
-    def _add_encoding(self, entry: Registered) -> None:
-        self.registrations.append(entry)
+    def _add_encoding(self, entry: EncodingEntry) -> None:
+        self.offered_encodings.append(entry)
         for name in entry.spec.names:
             if name in self._conflicts:
                 self._conflicts[name].append(entry.plugin)
@@ -354,7 +355,7 @@ class Registry:
         owners = " and ".join(info.label for info in self._conflicts[name])
         return f"encoding name {name!r} is registered by both {owners}; uninstall one of them"
 
-    def registered(self) -> list[Registered]:
+    def encodings(self) -> list[EncodingEntry]:
         """Each encoding that its own name selects, once, in name order.
 
         An encoding whose name is contested is left out (its uncontested aliases still select
@@ -372,7 +373,7 @@ class Registry:
         registered encoding; a plugin that raises is reported like any failing hook."""
         notes: dict[str, list[tuple[str, str]]] = {}
         impls = self.pm.hook.describe_engine.get_hookimpls()
-        for entry in self.registered():
+        for entry in self.encodings():
             for impl in reversed(impls):
                 try:
                     note = impl.function(**{name: entry.spec for name in impl.argnames})
@@ -390,7 +391,7 @@ class Registry:
         plugin = self.pm.get_plugin(plugin_name)
         return sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or [])
 
-    def lookup(self, name: str) -> Registered:
+    def lookup(self, name: str) -> EncodingEntry:
         if name in self._conflicts:
             raise PluginConflictError(self._conflict_message(name))
         try:
@@ -445,7 +446,7 @@ class Registry:
         return _defaults.make_bpe(spec, ranks)
 
     def _unknown_encoding_message(self, name: str) -> str:
-        installed = ", ".join(entry.spec.name for entry in self.registered())
+        installed = ", ".join(entry.spec.name for entry in self.encodings())
         close = did_you_mean(name, self._encodings)
         if close:
             return f"unknown encoding {name!r} (installed: {installed or 'none'}); {close}"
@@ -554,7 +555,7 @@ class Registry:
 
                     def apply() -> None:
                         (self._prefixes if prefix else models)[model] = encoding
-                        self.model_registrations.append((info, model, encoding, prefix))
+                        self.offered_models.append((info, model, encoding, prefix))
 
                     return apply
 
@@ -585,7 +586,7 @@ class Registry:
 
     def _collect_prices(self) -> dict[str, PriceEntry]:
         if self._prices is None:
-            from llm_cost_core.models.prices import ModelPrice, PriceEntry
+            from llm_cost_core.prices.prices import ModelPrice, PriceEntry
 
             prices: dict[str, PriceEntry] = {}
 
@@ -631,12 +632,6 @@ def distribution_for(encoding: str) -> str | None:
     if ENCODING_NAME.fullmatch(encoding) is None:
         return None
     return "llm-cost-" + encoding.removesuffix("_base").replace("_", "-").lower()
-
-
-def _core_version() -> str:
-    from llm_cost_core import __version__
-
-    return __version__
 
 
 _registry: Registry | None = None

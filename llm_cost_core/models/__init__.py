@@ -1,3 +1,3 @@
-"""Models and money: price tables, costs, and the one place that turns a model name (or
-`-e`/`-m`/`--prices`) into an encoding and an optional price.
+"""Models: the one place a model name (with `-e`, `--prices` and `--tier`) becomes an encoding
+and a price (`resolve`), and what a request to it costs (`costs`).
 """

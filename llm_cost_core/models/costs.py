@@ -17,13 +17,13 @@ from typing import Any
 import attrs
 
 from llm_cost_core.errors import UnknownModelError
-from llm_cost_core.models.prices import STANDARD, TIERS, Cost, PriceEntry
 from llm_cost_core.models.resolve import (
     encoding_for_model,
     installed_encoding_for_model,
     price_at,
     price_table,
 )
+from llm_cost_core.prices.prices import STANDARD, TIERS, Cost, PriceEntry
 
 
 @attrs.frozen

@@ -17,8 +17,8 @@ import attrs
 from llm_cost_core._text import did_you_mean
 from llm_cost_core.errors import LLMCostError, UnknownEncodingError, UnknownModelError
 from llm_cost_core.host.registry import distribution_for, registry
-from llm_cost_core.models.price_files import PRICES_ENV, load_prices
-from llm_cost_core.models.prices import NO_ENCODING, STANDARD, PriceEntry, PriceTable
+from llm_cost_core.prices.price_files import PRICES_ENV, load_prices
+from llm_cost_core.prices.prices import NO_ENCODING, STANDARD, PriceEntry, PriceTable
 
 if TYPE_CHECKING:
     from llm_cost_core.engine.encoding import Encoding
@@ -105,7 +105,7 @@ def default_encoding() -> Encoding:
     chosen = os.environ.get(ENCODING_ENV)
     if chosen:
         return reg.get_encoding(chosen)
-    installed = [entry.spec.name for entry in reg.registered()]
+    installed = [entry.spec.name for entry in reg.encodings()]
     if DEFAULT_ENCODING in installed or DEFAULT_ENCODING in reg.conflicts() or not installed:
         return reg.get_encoding(DEFAULT_ENCODING)
     if len(installed) == 1:

@@ -25,8 +25,8 @@ import attrs
 from llm_cost_core.cli.inputs import out_of_memory, read_error
 from llm_cost_core.cli.processes import OrderedPool
 from llm_cost_core.errors import InputError
-from llm_cost_core.models.money import exact_sum, per_million, usd
-from llm_cost_core.models.prices import ModelPrice, PriceTable
+from llm_cost_core.prices.money import exact_sum, per_million, usd
+from llm_cost_core.prices.prices import ModelPrice, PriceTable
 from llm_cost_core.records.batch import (
     Request,
     RequestError,

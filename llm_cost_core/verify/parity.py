@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from importlib.abc import Traversable
 
     from llm_cost_core.engine.encoding import Encoding
-    from llm_cost_core.host.registry import Registered, Registry
+    from llm_cost_core.host.registry import EncodingEntry, Registry
 
     CorpusSource = Traversable | Path
 
@@ -250,7 +250,7 @@ def run(
 
         registry = process_registry()
     if names is None:
-        entries = registry.registered()
+        entries = registry.encodings()
     else:
         found = {entry.spec.name: entry for entry in map(registry.lookup, names)}
         entries = [found[name] for name in sorted(found)]
@@ -270,7 +270,7 @@ def run(
 
 
 def check_encoding(
-    entry: Registered,
+    entry: EncodingEntry,
     registry: Registry,
     cases: Sequence[Case],
     *,

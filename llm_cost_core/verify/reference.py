@@ -19,7 +19,7 @@ from llm_cost_core.engine.vocab import dump_tiktoken
 
 if TYPE_CHECKING:
     from llm_cost_core.engine.encoding import Encoding
-    from llm_cost_core.host.spec import EncodingSpec
+    from llm_cost_core.engine.spec import EncodingSpec
 
 _lock = threading.Lock()
 _extended: dict[EncodingSpec, tiktoken.Encoding] = {}

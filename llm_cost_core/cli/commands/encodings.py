@@ -16,7 +16,7 @@ def command(as_json: bool) -> None:
     from llm_cost_core.host.registry import registry
 
     reg = registry()
-    entries = reg.registered()
+    entries = reg.encodings()
     if as_json:
         rows = [
             {

@@ -22,8 +22,8 @@ from llm_cost_core.cli.options import (
     workers_option,
 )
 from llm_cost_core.cli.output import print_table
-from llm_cost_core.models.money import usd
 from llm_cost_core.models.resolve import installed_encoding_for_model, price_at, price_table
+from llm_cost_core.prices.money import usd
 
 if TYPE_CHECKING:
     from llm_cost_core.engine.encoding import Encoding

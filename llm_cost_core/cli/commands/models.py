@@ -10,8 +10,8 @@ from llm_cost_core.cli.options import dumps, money, prices_option, tier_option
 from llm_cost_core.cli.output import print_table
 from llm_cost_core.errors import LLMCostError
 from llm_cost_core.host.registry import distribution_for, registry
-from llm_cost_core.models.prices import STANDARD, TIERS, PriceEntry
 from llm_cost_core.models.resolve import price_table
+from llm_cost_core.prices.prices import STANDARD, TIERS, PriceEntry
 
 
 @click.command("models")

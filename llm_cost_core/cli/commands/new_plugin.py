@@ -32,7 +32,7 @@ PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
 def values(name: str) -> dict[str, str]:
     """What the placeholders stand for, for the encoding `name`."""
-    from llm_cost_core import __version__
+    from llm_cost_core._version import __version__
 
     major, minor = (int(part) for part in __version__.split(".")[:2])
     vocab = (TEMPLATE / "PACKAGE" / "vocab.tiktoken").read_bytes()

@@ -117,7 +117,7 @@ def command(
                 reg.lookup(name)
             except UnknownEncodingError as exc:
                 raise click.UsageError(str(exc)) from None
-    if not reg.registered():
+    if not reg.encodings():
         raise click.ClickException("no encoding plugin is installed; pip install llm-cost-o200k")
 
     def progress(message: str) -> None:

@@ -27,8 +27,8 @@ from llm_cost_core.cli.options import (
 )
 from llm_cost_core.cli.output import EXIT_QUOTA
 from llm_cost_core.cli.progress import Progress, quiet_option, wanted
-from llm_cost_core.models.money import parse_money
 from llm_cost_core.models.resolve import price_table
+from llm_cost_core.prices.money import parse_money
 from llm_cost_core.records.lines import (
     DEFAULT_CHUNK_BYTES,
     LineCounter,

@@ -30,12 +30,12 @@ def describe(reg: Registry) -> dict[str, Any]:
                 "aliases": list(entry.spec.aliases),
                 "contested": [name for name in entry.spec.names if name in conflicts],
             }
-            for entry in reg.registrations
+            for entry in reg.offered_encodings
             if entry.plugin == info
         ]
         models = [
             {"model": model, "encoding": encoding, "prefix": prefix}
-            for who, model, encoding, prefix in reg.model_registrations
+            for who, model, encoding, prefix in reg.offered_models
             if who == info
         ]
         prices = origins.count(info.label)

@@ -22,7 +22,7 @@ from llm_cost_core.cli.options import (
     workers_option,
 )
 from llm_cost_core.cli.output import print_table
-from llm_cost_core.models.money import per_million, usd
+from llm_cost_core.prices.money import per_million, usd
 
 
 @click.command("report")

@@ -17,7 +17,7 @@ from typing import Any
 import llm_cost_core
 from llm_cost_core.engine.flatvocab import FlatRanks
 from llm_cost_core.engine.scanner import Scanner
-from llm_cost_core.host.spec import EncodingSpec, Ranks
+from llm_cost_core.engine.spec import EncodingSpec, Ranks
 
 from . import _native
 

@@ -13,10 +13,10 @@ from typing import Any
 import attrs
 
 from llm_cost_core._text import shorten
-from llm_cost_core.host.spec import check_name
-from llm_cost_core.models.litellm import is_litellm_table, parse_litellm_prices
-from llm_cost_core.models.money import json_number, optional_money
-from llm_cost_core.models.prices import STANDARD, TIERS, ModelPrice, PricesError
+from llm_cost_core.engine.spec import check_name
+from llm_cost_core.prices.litellm import is_litellm_table, parse_litellm_prices
+from llm_cost_core.prices.money import json_number, optional_money
+from llm_cost_core.prices.prices import STANDARD, TIERS, ModelPrice, PricesError
 
 PRICES_ENV = "LLM_COST_PRICES"
 MAX_PRICES_BYTES = 64 << 20  # a price table is a few KB; a bigger file is a mistake

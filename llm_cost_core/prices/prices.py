@@ -14,9 +14,9 @@ from decimal import Decimal
 
 import attrs
 
+from llm_cost_core.engine.spec import check_name
 from llm_cost_core.errors import LLMCostError
-from llm_cost_core.host.spec import check_name
-from llm_cost_core.models.money import exact_sum, optional_money, parse_money, per_million
+from llm_cost_core.prices.money import exact_sum, optional_money, parse_money, per_million
 
 # OpenAI's processing tiers: the list price, the Batch API, Flex and Priority processing.
 STANDARD = "standard"
@@ -39,7 +39,7 @@ class ModelPrice:
     (None): embedding models have no output, older models no cached-input discount."""
 
     model: str = attrs.field(validator=lambda _i, _a, value: check_name("model", value))
-    """See `llm_cost_core.host.spec.MODEL_NAME` for the characters a model name may hold."""
+    """See `llm_cost_core.engine.spec.MODEL_NAME` for the characters a model name may hold."""
     encoding: str = attrs.field(
         validator=lambda _i, _a, value: value == NO_ENCODING or check_name("encoding", value)
     )

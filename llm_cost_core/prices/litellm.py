@@ -11,8 +11,8 @@ from typing import Any
 import attrs
 
 from llm_cost_core._text import shorten
-from llm_cost_core.models.money import parse_money, per_token_as_per_million
-from llm_cost_core.models.prices import NO_ENCODING, STANDARD, TIERS, ModelPrice
+from llm_cost_core.prices.money import parse_money, per_token_as_per_million
+from llm_cost_core.prices.prices import NO_ENCODING, STANDARD, TIERS, ModelPrice
 
 # LiteLLM's `model_prices_and_context_window.json` (which tokencost and other tools share): one
 # object per model name, prices in USD per token. Our field <- theirs, per tier.
