@@ -42,7 +42,8 @@ import pytest
 
 from llm_cost_core._env import flag
 from llm_cost_core.engine.encoding import _valid_unicode
-from llm_cost_core.host.registry import EncodingEntry, canonical, registry
+from llm_cost_core.host.loading import canonical
+from llm_cost_core.host.registry import EncodingEntry, registry
 from llm_cost_core.verify import parity
 
 COLLECTOR = "llm-cost-parity"

@@ -45,7 +45,8 @@ def plugin_site(tmp_path: Path, monkeypatch: Any, prefix: str) -> Iterator[Path]
     """For a fixture: a folder for fake plugin distributions, on sys.path here and for
     subprocesses (`env_with`), with the plugin-selection variables unset; afterwards the
     modules named `prefix...` are forgotten and the registry is built afresh."""
-    from llm_cost_core.host.registry import DISABLE_ENV, LOAD_ENV, STRICT_ENV, reset_registry
+    from llm_cost_core.host.loading import DISABLE_ENV, LOAD_ENV, STRICT_ENV
+    from llm_cost_core.host.registry import reset_registry
 
     where = tmp_path / "site"
     where.mkdir()

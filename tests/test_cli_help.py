@@ -14,11 +14,12 @@ import pytest
 from terminal import run_on_a_terminal
 
 import llm_cost_core as lc
+from llm_cost_core._text import did_you_mean
 from llm_cost_core.cli.app import cli, main
 from llm_cost_core.cli.progress import Progress, wanted
 from llm_cost_core.engine import flatvocab
 from llm_cost_core.errors import UnknownEncodingError, UnknownModelError
-from llm_cost_core.host.registry import Registry, did_you_mean, reset_registry
+from llm_cost_core.host.registry import Registry, reset_registry
 
 _BESIDE = Path(sys.executable).with_name("llm-cost")
 LLM_COST = str(_BESIDE) if _BESIDE.exists() else shutil.which("llm-cost") or "llm-cost"

@@ -11,7 +11,8 @@ from fakedist import entry_points_in, env_with, plugin_site, run_llm_cost, toy, 
 
 import llm_cost_core as lc
 from llm_cost_core import _env
-from llm_cost_core.host.registry import DISABLE_ENV, LOAD_ENV, STRICT_ENV, PluginWarning, Registry
+from llm_cost_core.host.loading import DISABLE_ENV, LOAD_ENV, STRICT_ENV, PluginWarning
+from llm_cost_core.host.registry import Registry
 
 BROKEN = "raise RuntimeError('broken at import')"
 

@@ -12,7 +12,8 @@ import pytest
 from fakedist import TOY as TOY_PLUGIN  # one toy plugin source for every test
 
 import llm_cost_core as lc
-from llm_cost_core.host.registry import PluginWarning, Registry
+from llm_cost_core.host.loading import PluginWarning
+from llm_cost_core.host.registry import Registry
 
 
 @pytest.fixture

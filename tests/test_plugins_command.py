@@ -9,7 +9,8 @@ from fakedist import entry_points_in, env_with, plugin_site, run_llm_cost, toy, 
 
 from llm_cost_core.cli.app import main
 from llm_cost_core.cli.commands.plugins import describe
-from llm_cost_core.host.registry import PluginWarning, Registry, reset_registry
+from llm_cost_core.host.loading import PluginWarning
+from llm_cost_core.host.registry import Registry, reset_registry
 
 BROKEN = "raise ImportError('cannot import name Thing from somewhere')"
 RAISES_IN_MODELS = """

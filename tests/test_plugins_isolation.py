@@ -15,7 +15,8 @@ from fakedist import entry_points_in, env_with, plugin_site, run_llm_cost, toy, 
 
 import llm_cost_core as lc
 from llm_cost_core.cli.commands.plugins import describe
-from llm_cost_core.host.registry import PluginWarning, Registry
+from llm_cost_core.host.loading import PluginWarning
+from llm_cost_core.host.registry import Registry
 
 
 @pytest.fixture

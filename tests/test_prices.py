@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 import llm_cost_core as lc
-from llm_cost_core.host.registry import PluginWarning, Registry, registry, reset_registry
+from llm_cost_core.host.loading import PluginWarning
+from llm_cost_core.host.registry import Registry, registry, reset_registry
 from llm_cost_core.models.resolve import price_table
 from llm_cost_core.prices.money import per_million, usd
 from llm_cost_core.prices.price_files import core_prices, parse_prices

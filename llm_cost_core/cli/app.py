@@ -55,7 +55,7 @@ class DefaultGroup(click.Group):
 
     def _check_not_misspelt(self, word: str) -> None:
         """A usage error for a word that looks like a misspelt command and names no file."""
-        from llm_cost_core.host.registry import did_you_mean
+        from llm_cost_core._text import did_you_mean
 
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", word) or os.path.lexists(word):
             return

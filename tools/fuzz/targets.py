@@ -19,7 +19,8 @@ from llm_cost_core.cli import inputs
 from llm_cost_core.engine import segments
 from llm_cost_core.engine.scanner import regex_scanner
 from llm_cost_core.host import hookspecs
-from llm_cost_core.host.registry import Registry, canonical
+from llm_cost_core.host.loading import canonical
+from llm_cost_core.host.registry import Registry
 from llm_cost_core.records import lines as pipe
 from llm_cost_core.records.chat import count_messages
 

@@ -9,7 +9,8 @@ from typing import Any
 import click
 
 from llm_cost_core._text import printable
-from llm_cost_core.host.registry import PluginInfo, Registry
+from llm_cost_core.host.loading import PluginInfo
+from llm_cost_core.host.registry import Registry
 
 
 def describe(reg: Registry) -> dict[str, Any]:
