@@ -46,10 +46,9 @@ def make_scanner(spec: EncodingSpec) -> Scanner | None:
     :param spec: the encoding being built.
     :return: a callable that takes a ``str`` and returns its pieces, in order, whose
         concatenation is the input (``regex.compile(spec.pattern).findall`` is one). It may
-        carry ``splits_before_space = True``, a promise that no piece crosses a space followed
-        by a non-space; core then counts text by cached segments (see performance.md). With it,
-        ``splits_after_newline = True`` promises the same after a line feed followed by a
-        non-space other than ``/``, so long texts are also windowed at line breaks.
+        carry the promises ``splits_before_space`` and ``splits_after_newline``, defined once
+        in the scanner contract (``llm_cost_core.Scanner``), which let core count long texts in
+        parts and cache segments; ``llm_cost_core.testing`` checks them.
 
     Stops at the first non-None result. Core's own ``trylast`` implementation compiles
     ``spec.pattern`` with ``regex``, so a plugin only implements this hook to be faster while

@@ -36,13 +36,13 @@ ASCII_PATTERN = (
 def make() -> lc.Scanner:
     r"""A compiled scanner, with Unicode classes pinned to tiktoken's (see core's scanner.py).
 
-    It splits before every space followed by a non-space (proved by the plugin's tests): no
-    branch takes a space except as a piece's first character or inside a whitespace run, and a
-    run followed by a non-space leaves its last space to the next piece. (`\s++$` sees the end
-    of the text, so a segment is scanned with what follows its space, as core does.) It also
-    splits after a line feed followed by a non-space other than `/`: no branch starts with a
-    line break except whitespace ones, and the pieces that end in line breaks (branches 4 and 6)
-    stop at the first character that is not one.
+    It keeps both promises of the scanner contract (`lc.Scanner`), as the plugin's tests check.
+    Before a space followed by a non-space: no branch takes a space except as a piece's first
+    character or inside a whitespace run, and a run followed by a non-space leaves its last
+    space to the next piece. (`\s++$` sees the end of the text, so a part is scanned with what
+    follows its space, as core does.) After a line feed followed by a non-space other than
+    `/`: no branch starts with a line break except whitespace ones, and the pieces that end in
+    line breaks (branches 4 and 6) stop at the first character that is not one.
     """
     return lc.regex_scanner(
         PATTERN, ASCII_PATTERN, splits_before_space=True, splits_after_newline=True

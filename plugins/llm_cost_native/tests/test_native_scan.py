@@ -80,7 +80,7 @@ def test_kind_of_knows_the_plugins_patterns():
 
 
 def _python_props() -> list[int]:
-    """LC_P_* bits for every code point, from llm_cost_core.engine.unicode_tables (and White_Space)."""
+    """LC_P_* bits for every code point, from engine/unicode_tables.py (and White_Space)."""
     props = [0] * 0x110000
 
     def mark(classes: tuple[str, ...], bit: int) -> None:

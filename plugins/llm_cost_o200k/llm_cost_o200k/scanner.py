@@ -49,12 +49,13 @@ ASCII_PATTERN = "|".join(
 def make() -> lc.Scanner:
     """A compiled scanner, with Unicode classes pinned to tiktoken's (see core's scanner.py).
 
-    It splits before every space followed by a non-space (proved by the plugin's tests): no
-    branch takes a space except as a piece's first character or inside a whitespace run, and a
-    run followed by a non-space leaves its last space to the next piece. It also splits after a
-    line feed followed by a non-space other than `/`: no branch starts with a line break except
-    whitespace ones, and the pieces that end in line breaks (branches 4 and 5) stop at the first
-    character that is neither one (nor a `/`, which branch 4 takes after its newlines).
+    It keeps both promises of the scanner contract (`lc.Scanner`), as the plugin's tests check.
+    Before a space followed by a non-space: no branch takes a space except as a piece's first
+    character or inside a whitespace run, and a run followed by a non-space leaves its last
+    space to the next piece. After a line feed followed by a non-space other than `/`: no
+    branch starts with a line break except whitespace ones, and the pieces that end in line
+    breaks (branches 4 and 5) stop at the first character that is neither one (nor a `/`,
+    which branch 4 takes after its newlines).
     """
     return lc.regex_scanner(
         PATTERN, ASCII_PATTERN, splits_before_space=True, splits_after_newline=True

@@ -35,14 +35,14 @@ ASCII_PATTERN = (
 def make() -> lc.Scanner:
     """A compiled scanner, with Unicode classes pinned to tiktoken's (see core's scanner.py).
 
-    It splits before every space followed by a non-space (proved by core's
-    tests/test_scanner_promises.py and this plugin's tests): a space is taken only as a
-    piece's first character (branches 2 to 4) or inside a whitespace run (5 to 7), and a run
-    followed by a non-space leaves its last space to the next piece; `\\s++$` sees the end of
-    the text, so a segment is scanned with what follows its space, as core does. It also splits
-    after a line feed followed by a non-space: only the whitespace branches take a line break,
-    and they stop at the first character that is not whitespace (no branch takes a `/` after a
-    line break, as o200k's does).
+    It keeps both promises of the scanner contract (`lc.Scanner`), as the plugin's tests check.
+    Before a space followed by a non-space: a space is taken only as a piece's first character
+    (branches 2 to 4) or inside a whitespace run (5 to 7), and a run followed by a non-space
+    leaves its last space to the next piece; `\\s++$` sees the end of the text, so a part is
+    scanned with what follows its space, as core does. After a line feed followed by a
+    non-space: only the whitespace branches take a line break, and they stop at the first
+    character that is not whitespace (no branch takes a `/` after a line break, as o200k's
+    does).
     """
     return lc.regex_scanner(
         PATTERN, ASCII_PATTERN, splits_before_space=True, splits_after_newline=True
