@@ -14,9 +14,9 @@ import llm_cost_core as lc
 REPO = Path(__file__).resolve().parent.parent
 
 # Tests (and the commands they run) keep their vocab cache out of the user's ~/.cache.
-# "Today" for the prices' age check (llm_cost_core.prices.price_files.today): tests never depend on the
-# clock. 2025-09-01 is 25 days after the built-in table's date, so nothing warns unless a test
-# sets a later day.
+# "Today" for the prices' age check (llm_cost_core.prices.price_files.today): tests never depend
+# on the clock. 2025-09-01 is 25 days after the built-in table's date, so nothing warns unless a
+# test sets a later day.
 TODAY = "2025-09-01"
 os.environ.setdefault("LLM_COST_TODAY", TODAY)
 if "LLM_COST_CACHE_DIR" not in os.environ:

@@ -7,7 +7,8 @@ pattern is just `\\p{X}` and whose vocab is the 256 single bytes returns exactly
 in X (unmatched text is dropped), so no Unicode data file is needed.
 
 Two outputs from the same probes, so the two stay on one Unicode version:
-- llm_cost_core/engine/unicode_tables.py: the classes as code point ranges (the pure-Python scanners);
+- llm_cost_core/engine/unicode_tables.py: the classes as code point ranges (the pure-Python
+  scanners);
 - plugins/llm_cost_native/src/unicode_props.h: one property byte per code point in a two-stage
   table, and the case folds of the contraction letters (the native scanners, scan.c).
 
@@ -139,7 +140,8 @@ def c_tables(every: str) -> str:
         " do not edit.",
         "",
         "   The Unicode properties that the o200k, cl100k and r50k patterns ask about, as",
-        "   tiktoken's regex engine has them (the same probes as llm_cost_core/engine/unicode_tables.py):",
+        "   tiktoken's regex engine has them (the same probes as "
+        "llm_cost_core/engine/unicode_tables.py):",
         "   one byte of LC_P_* bits per code point, in a two-stage table:",
         "   lc_prop_blocks[lc_prop_stage1[cp >> 8]][cp & 0xff]. */",
         "#ifndef LLM_COST_UNICODE_PROPS_H",

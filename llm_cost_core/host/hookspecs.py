@@ -63,10 +63,10 @@ def make_bpe(spec: EncodingSpec, ranks: Ranks) -> BPEEngine | None:
     :param spec: the encoding being built.
     :param ranks: its verified BPE ranks, token bytes to rank.
     :return: an object with ``encode(pieces) -> list[int]`` and ``count(pieces) -> int`` (see
-        ``llm_cost_core.engine.bpe.BPEEngine``). An engine that knows ``spec.pattern`` exactly may also
-        take whole texts (``count_text``, ``encode_text``, ``count_batch``, ``encode_batch``:
-        ``llm_cost_core.engine.bpe.WholeTextEngine``); core then hands it every text and batch in one
-        call instead of scanning in Python.
+        ``llm_cost_core.engine.bpe.BPEEngine``). An engine that knows ``spec.pattern`` exactly
+        may also take whole texts (``count_text``, ``encode_text``, ``count_batch``,
+        ``encode_batch``: ``llm_cost_core.engine.bpe.WholeTextEngine``); core then hands it
+        every text and batch in one call instead of scanning in Python.
 
     Stops at the first non-None result. Core's ``trylast`` implementation is pure Python.
     Called once per encoding per process, after the ranks are loaded.

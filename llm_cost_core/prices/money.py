@@ -36,9 +36,9 @@ EXACT = decimal.Context(
 
 
 def parse_money(value: Any) -> Decimal:
-    """An amount of USD (a price, a budget) as an exact Decimal, exactly as written; floats go through their shortest repr,
-    so 0.15 is 0.15. Text must be a JSON number; a price is 0 or more, with no sign (not even
-    on -0), and bounded (MAX_INTEGER_DIGITS, MAX_DECIMAL_PLACES)."""
+    """An amount of USD (a price, a budget) as an exact Decimal, exactly as written; floats go
+    through their shortest repr, so 0.15 is 0.15. Text must be a JSON number; an amount is 0 or
+    more, with no sign (not even on -0), and bounded (MAX_INTEGER_DIGITS, MAX_DECIMAL_PLACES)."""
     if isinstance(value, bool) or not isinstance(value, Decimal | int | float | str):
         raise TypeError(f"a price must be a number, not {type(value).__name__}")
     if isinstance(value, str | float):
@@ -85,8 +85,8 @@ def optional_money(value: Any) -> Decimal | None:
 
 
 def json_number(text: str) -> Decimal | str:
-    """A JSON number as a Decimal; one beyond Decimal's range stays text, for `parse_money` to refuse
-    with a message (json.loads would otherwise raise decimal.InvalidOperation)."""
+    """A JSON number as a Decimal; one beyond Decimal's range stays text, for `parse_money` to
+    refuse with a message (json.loads would otherwise raise decimal.InvalidOperation)."""
     try:
         return Decimal(text)
     except decimal.InvalidOperation:
