@@ -16,9 +16,10 @@ import threading
 import pytest
 from test_pipe import CLEAN_ENV, LLM_COST, needs
 
+from llm_cost_core.cli.pipe_run import Source, run_pipe
 from llm_cost_core.cli.processes import OrderedPool
 from llm_cost_core.errors import WorkerError
-from llm_cost_core.records.lines import LineCounter, Source, run_pipe
+from llm_cost_core.records.lines import PipeSettings
 
 POSIX = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -92,7 +93,7 @@ def test_a_ctrl_c_while_a_worker_starts_is_not_lost(encoding_name, monkeypatch):
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as Python starts
     try:
         with pytest.raises(KeyboardInterrupt):
-            run_pipe(sources, out, LineCounter(encoding_name), workers=2, chunk_bytes=1000)
+            run_pipe(sources, out, PipeSettings(encoding_name), workers=2, batch_bytes=1000)
     finally:
         signal.signal(signal.SIGINT, previous)
 

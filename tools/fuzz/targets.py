@@ -144,9 +144,9 @@ def pipe_line(data: bytes) -> None:
     """The pipe's line handler: one line out per line in; a good line is the same object plus
     the key (members and order unchanged), a bad one passes through byte for byte."""
     for enc, _ in encodings():
-        processor = _line_processor(enc.name)
+        counter = _line_counter(enc.name)
         for line in data.split(b"\n"):
-            out, tokens, reason = processor.line(line + b"\n")
+            out, tokens, reason = counter.line(line + b"\n")
             assert out.endswith(b"\n") and out.count(b"\n") == 1, "not exactly one line out"
             if reason is not None:
                 assert out == line + b"\n", "a passed-through line was changed"
@@ -164,8 +164,8 @@ def _field_tokens(enc: lc.Encoding, obj: dict) -> int:
 
 
 @functools.cache
-def _line_processor(name: str) -> pipe.LineProcessor:
-    return pipe.LineProcessor(pipe.LineCounter(encoding=name))
+def _line_counter(name: str) -> pipe.LineCounter:
+    return pipe.LineCounter(pipe.PipeSettings(encoding=name))
 
 
 def stream(data: bytes) -> None:
