@@ -8,10 +8,10 @@ import pytest
 from test_segments import make, words
 
 import llm_cost_core as lc
-from llm_cost_core.cli import processes
+from llm_cost_core.cli import counting
 from llm_cost_core.cli.app import main
+from llm_cost_core.cli.counting import CountPool
 from llm_cost_core.cli.inputs import decode_utf8
-from llm_cost_core.cli.processes import CountPool
 from llm_cost_core.errors import InputError
 
 TEXT = (
@@ -21,7 +21,7 @@ TEXT = (
 
 
 def test_parts_over_workers_add_up_to_the_whole(encoding_name, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(processes, "PART_CHARS", 97)  # dozens of parts, cut at both kinds
+    monkeypatch.setattr(counting, "WORKER_PART_CHARS", 97)  # dozens of parts, cut at both kinds
     data = TEXT.encode() + b"\xe4\xb8 broken \xff tail"
     paths = [tmp_path / "a.txt", tmp_path / "b.txt"]
     paths[0].write_bytes(data)
@@ -38,7 +38,7 @@ def test_parts_over_workers_add_up_to_the_whole(encoding_name, tmp_path, capsys,
 
 
 def test_a_stream_that_breaks_off_leaves_the_pool_usable(encoding_name, monkeypatch):
-    monkeypatch.setattr(processes, "PART_CHARS", 50)
+    monkeypatch.setattr(counting, "WORKER_PART_CHARS", 50)
     enc = lc.get_encoding(encoding_name)
 
     def broken():

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from test_streaming import CUTS, TEXT, split_at
 
 import llm_cost_core as lc
-from llm_cost_core.engine import segments
+from llm_cost_core.engine import parts
 from llm_cost_core.engine.bpe import PurePythonBPE, whole_text
 from llm_cost_core.engine.encoding import Encoding
 from llm_cost_core.engine.scanner import regex_scanner
@@ -97,16 +97,16 @@ def test_encode_hands_the_text_between_special_tokens_to_the_engine(encoding_nam
     assert made[0].calls == [("encode_text", "hello "), ("encode_text", " world")]
 
 
-@given(text=TEXT, cuts=CUTS, window=st.integers(1, 30))
-def test_streams_are_counted_a_window_at_a_time_followed_by_stand_ins(
-    encoding_name, text, cuts, window
+@given(text=TEXT, cuts=CUTS, size=st.integers(1, 30))
+def test_streams_are_counted_a_part_at_a_time_followed_by_stand_ins(
+    encoding_name, text, cuts, size
 ):
     enc, made = seam_encoding(encoding_name)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(segments, "WINDOW", window)
+        patch.setattr(parts, "PART_CHARS", size)
         assert enc.count_stream(split_at(text, cuts)) == lc.get_encoding(encoding_name).count(text)
     assert {name for name, _ in made[0].calls} <= {"count_text"}
-    # each window but the last is handed followed by its stand-in, then the stand-in alone
+    # each part but the last is handed followed by its stand-in, then the stand-in alone
     handed = [str(arg) for _, arg in made[0].calls]
     rebuilt, i = "", 0
     while i < len(handed):

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 import llm_cost_core as lc
-from llm_cost_core.records.lines import LineCounter, Source, run_pipe
+from llm_cost_core.cli.pipe_run import Source, run_pipe
+from llm_cost_core.records.lines import PipeSettings
 
 _BESIDE = Path(sys.executable).with_name("llm-cost")
 LLM_COST = str(_BESIDE) if _BESIDE.exists() else shutil.which("llm-cost") or "llm-cost"
@@ -97,12 +98,12 @@ BAD = [
 ]
 
 
-def pipe(data: bytes | list[bytes], counter: LineCounter, **options):
+def pipe(data: bytes | list[bytes], settings: PipeSettings, **options):
     """run_pipe in this process: (output, bad-line messages, stats)."""
     inputs = [data] if isinstance(data, bytes) else data
     sources = [Source(f"in{i}", lambda d=d: io.BytesIO(d)) for i, d in enumerate(inputs)]
     out, messages = io.BytesIO(), []
-    stats = run_pipe(sources, out, counter, on_bad_line=messages.append, **options)
+    stats = run_pipe(sources, out, settings, on_bad_line=messages.append, **options)
     return out.getvalue(), messages, stats
 
 
@@ -117,7 +118,7 @@ def test_every_kind_of_line_comes_out_once_in_order_and_nothing_is_lost(encoding
     rng.shuffle(cases)
     cases.append((b'{"text": "no newline at the end"}', "no newline at the end", None))
     data = b"".join(line for line, _, _ in cases)
-    out, messages, stats = pipe(data, LineCounter(encoding_name), chunk_bytes=64)
+    out, messages, stats = pipe(data, PipeSettings(encoding_name), batch_bytes=64)
     out_lines = split_lines(out)
     assert len(out_lines) == len(cases)
     expected_messages = []
@@ -142,7 +143,7 @@ def test_every_kind_of_line_comes_out_once_in_order_and_nothing_is_lost(encoding
 
 
 def test_the_key_goes_last_in_the_top_level_object(encoding_name):
-    out, messages, _ = pipe(b'{"q": {"text": "x"}}\n', LineCounter(encoding_name, "q.text"))
+    out, messages, _ = pipe(b'{"q": {"text": "x"}}\n', PipeSettings(encoding_name, "q.text"))
     tokens = lc.get_encoding(encoding_name).count("x")
     assert out == b'{"q": {"text": "x"}' + added(tokens, encoding_name) + b"}\n"
     assert messages == []
@@ -150,7 +151,7 @@ def test_the_key_goes_last_in_the_top_level_object(encoding_name):
 
 def test_a_byte_order_mark_is_allowed_on_the_first_line_and_kept(encoding_name):
     line = b'\xef\xbb\xbf{"text": "bom"}\r\n'
-    out, messages, _ = pipe(line, LineCounter(encoding_name))
+    out, messages, _ = pipe(line, PipeSettings(encoding_name))
     tokens = lc.get_encoding(encoding_name).count("bom")
     assert out == b'\xef\xbb\xbf{"text": "bom"' + added(tokens, encoding_name) + b"}\r\n"
     assert messages == []
@@ -167,7 +168,7 @@ def test_a_dotted_field_and_a_messages_list(encoding_name):
         json.dumps({"request": "flat"}).encode() + b"\n",
         json.dumps({"request": {}}).encode() + b"\n",
     ]
-    out, messages, stats = pipe(b"".join(lines), LineCounter(encoding_name, "request.prompt"))
+    out, messages, stats = pipe(b"".join(lines), PipeSettings(encoding_name, "request.prompt"))
     got = [json.loads(line).get("llm_cost", {}).get("tokens") for line in split_lines(out)]
     assert got == [enc.count("deep text"), count_messages(enc, chat), None, None]
     assert messages == ["line 3: no field 'request.prompt'", "line 4: no field 'request.prompt'"]
@@ -176,7 +177,7 @@ def test_a_dotted_field_and_a_messages_list(encoding_name):
 
 def test_several_inputs_never_merge_lines_and_number_each_input(encoding_name):
     out, messages, stats = pipe(
-        [b'{"text": "a"}', b"bad\n", b'{"text": "c"}'], LineCounter(encoding_name)
+        [b'{"text": "a"}', b"bad\n", b'{"text": "c"}'], PipeSettings(encoding_name)
     )
     lines = split_lines(out)
     assert len(lines) == 3 and lines[1] == b"bad\n" and not lines[2].endswith(b"\n")
@@ -188,7 +189,7 @@ def test_a_price_adds_an_exact_cost(encoding_name):
     enc = lc.get_encoding(encoding_name)
     text = "hello world " * 7
     line = json.dumps({"text": text}).encode() + b"\n"
-    out, _, stats = pipe(line * 3, LineCounter(encoding_name, usd_per_million=Decimal("0.075")))
+    out, _, stats = pipe(line * 3, PipeSettings(encoding_name, usd_per_million=Decimal("0.075")))
     tokens = enc.count(text)
     cost = (Decimal(tokens) * Decimal("0.075") / 1_000_000).normalize()
     assert split_lines(out) == [line[:-2] + added(tokens, encoding_name, f"{cost:f}") + b"}\n"] * 3
@@ -279,7 +280,7 @@ def test_two_workers_give_the_same_bytes_as_one(tmp_path):
 
 
 def test_workers_stream_an_endless_input_in_bounded_memory(encoding_name):
-    """A quota stops an endless input: the pipe never reads more than a few chunks ahead."""
+    """A quota stops an endless input: the pipe never reads more than a few line batches ahead."""
     pulled = 0
 
     class Endless(io.RawIOBase):
@@ -290,19 +291,19 @@ def test_workers_stream_an_endless_input_in_bounded_memory(encoding_name):
                 yield json.dumps({"i": i, "text": "hello world"}).encode() + b"\n"
 
     out = io.BytesIO()
-    chunk_bytes = 2000
+    batch_bytes = 2000
     stats = run_pipe(
         [Source("endless", Endless)],
         out,
-        LineCounter(encoding_name),
+        PipeSettings(encoding_name),
         workers=2,
         max_tokens=5000,
-        chunk_bytes=chunk_bytes,
+        batch_bytes=batch_bytes,
     )
     assert stats.stopped_by_quota
     assert len(split_lines(out.getvalue())) == stats.lines
-    lines_per_chunk = chunk_bytes // 30 + 1
-    assert pulled <= stats.lines + 5 * lines_per_chunk  # 2 workers x 2 chunks in flight, + 1
+    lines_per_batch = batch_bytes // 30 + 1
+    assert pulled <= stats.lines + 5 * lines_per_batch  # 2 workers x 2 batches in flight, + 1
 
 
 def test_summary_is_one_json_line_on_stderr():
@@ -522,11 +523,11 @@ def test_text_wins_over_messages_and_field_still_chooses():
     needs("o200k")
     enc = lc.get_encoding("o200k")
     line = b'{"messages": [{"role": "user", "content": "a b c"}], "text": "hello world"}\n'
-    out, messages, _ = pipe(line, LineCounter("o200k"))
+    out, messages, _ = pipe(line, PipeSettings("o200k"))
     assert json.loads(out)["llm_cost"]["tokens"] == enc.count("hello world")
-    out, messages, _ = pipe(line, LineCounter("o200k", "messages"))
+    out, messages, _ = pipe(line, PipeSettings("o200k", "messages"))
     assert json.loads(out)["llm_cost"]["tokens"] == 3 + 3 + enc.count("user") + enc.count("a b c")
-    _, messages, _ = pipe(b'{"prompt": "x"}\n', LineCounter("o200k", "text"))
+    _, messages, _ = pipe(b'{"prompt": "x"}\n', PipeSettings("o200k", "text"))
     assert messages == ["line 1: no field 'text'"]
 
 

@@ -16,9 +16,10 @@ import threading
 import pytest
 from test_pipe import CLEAN_ENV, LLM_COST, needs
 
+from llm_cost_core.cli.pipe_run import Source, run_pipe
 from llm_cost_core.cli.processes import OrderedPool
 from llm_cost_core.errors import WorkerError
-from llm_cost_core.records.lines import LineCounter, Source, run_pipe
+from llm_cost_core.records.lines import PipeSettings
 
 POSIX = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -30,30 +31,30 @@ def _default_sigint() -> None:
 
 
 def test_results_come_back_in_the_order_given_with_any_number_in_flight():
-    with OrderedPool(3, int, ()) as pool:
-        for in_flight in (1, 2, 7):
-            tasks = [(i, i) for i in range(20)]
-            assert list(pool.map(operator.mul, tasks, in_flight)) == [i * i for i in range(20)]
+    with OrderedPool(3, int, ("3",)) as pool:  # each worker's state: int("3")
+        for in_flight in (1, 2, 7, None):
+            tasks = [(i,) for i in range(20)]
+            assert list(pool.map(operator.mul, tasks, in_flight)) == [3 * i for i in range(20)]
 
 
 def test_a_task_error_is_raised_in_the_parent_and_the_pool_goes_on():
-    with OrderedPool(2, int, ()) as pool:
-        with pytest.raises(ValueError, match="invalid literal"):
-            list(pool.map(int, [("1",), ("x",), ("3",)], 3))
-        assert list(pool.map(int, [("4",), ("5",)], 2)) == [4, 5]
+    with OrderedPool(2, int, ("12",)) as pool:
+        with pytest.raises(ZeroDivisionError):
+            list(pool.map(operator.floordiv, [(1,), (0,), (3,)]))
+        assert list(pool.map(operator.floordiv, [(4,), (5,)])) == [3, 2]
 
 
-def test_an_initializer_error_is_the_answer_to_every_task():
+def test_a_setup_error_is_the_answer_to_every_task():
     with OrderedPool(2, int, ("not a number",)) as pool, pytest.raises(ValueError):
-        list(pool.map(abs, [(1,), (2,)], 2))
+        list(pool.map(operator.add, [(1,), (2,)]))
 
 
 def test_a_worker_killed_while_sending_a_big_result_is_an_error_not_a_wait():
     """The root of the hang: a worker killed in the middle of writing a result left half a
     message in a pipe shared by all workers, which the executor's thread waited on forever."""
     threads = threading.active_count()
-    with OrderedPool(2, int, ()) as pool:
-        results = pool.map(bytes, [(64 << 20,), (64 << 20,)], 2)
+    with OrderedPool(2, bytes, (1,)) as pool:  # each worker's state: b"\\0"
+        results = pool.map(operator.mul, [(64 << 20,), (64 << 20,)], 2)
         assert len(next(results)) == 64 << 20  # worker 1 is now blocked writing its 64 MB
         process = pool._workers[1][0]
         os.kill(process.pid, signal.SIGKILL)
@@ -64,8 +65,8 @@ def test_a_worker_killed_while_sending_a_big_result_is_an_error_not_a_wait():
 
 def test_leaving_with_an_error_ends_the_workers_at_once():
     threads = threading.active_count()
-    with pytest.raises(KeyboardInterrupt), OrderedPool(2, int, ()) as pool:
-        results = pool.map(bytes, [(32 << 20,)] * 4, 4)
+    with pytest.raises(KeyboardInterrupt), OrderedPool(2, bytes, (1,)) as pool:
+        results = pool.map(operator.mul, [(32 << 20,)] * 4, 4)
         next(results)
         processes = [process for process, _conn in pool._workers]
         raise KeyboardInterrupt
@@ -92,7 +93,7 @@ def test_a_ctrl_c_while_a_worker_starts_is_not_lost(encoding_name, monkeypatch):
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as Python starts
     try:
         with pytest.raises(KeyboardInterrupt):
-            run_pipe(sources, out, LineCounter(encoding_name), workers=2, chunk_bytes=1000)
+            run_pipe(sources, out, PipeSettings(encoding_name), workers=2, batch_bytes=1000)
     finally:
         signal.signal(signal.SIGINT, previous)
 

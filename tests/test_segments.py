@@ -11,7 +11,7 @@ import llm_cost_core as lc
 from llm_cost_core.engine import segments
 from llm_cost_core.engine.bpe import whole_text
 from llm_cost_core.engine.encoding import Encoding
-from llm_cost_core.engine.segments import SegmentCounter, WholeTextCounter
+from llm_cost_core.engine.segments import SegmentCounter
 from llm_cost_core.engine.spec import EncodingSpec
 from llm_cost_core.verify import parity
 
@@ -46,9 +46,9 @@ def test_the_plugins_take_the_segment_path_unless_the_engine_takes_whole_texts(e
     encoding.count("warm up")
     if whole_text(encoding.bpe) is None:
         assert isinstance(encoding._counter, SegmentCounter)
-    else:  # llm-cost-native's engine, say: streams still go window by window
-        assert isinstance(encoding._counter, WholeTextCounter)
-        assert encoding._counter.windowed
+    else:  # llm-cost-native's engine, say: it counts each part whole
+        assert encoding._counter == whole_text(encoding.bpe).count_text
+    assert encoding._cuts is not None  # streams still go a part at a time
 
 
 # -- with a toy scanner and engine: the mechanics, independent of any vocab --------------------

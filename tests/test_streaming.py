@@ -1,4 +1,4 @@
-"""Counting in bounded memory: long texts in windows, files and stdin a block at a time."""
+"""Counting in bounded memory: long texts in parts, files and stdin a block at a time."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import llm_cost_core as lc
 from llm_cost_core.cli import inputs
 from llm_cost_core.cli.app import main
 from llm_cost_core.cli.inputs import TextStream, decode_utf8
-from llm_cost_core.engine import segments
-from llm_cost_core.engine.segments import cut_windows
+from llm_cost_core.engine import parts
+from llm_cost_core.engine.parts import SPACE_CUT, SPACE_OR_LINE_CUT, cut
 from llm_cost_core.errors import InputError
 
 # Characters that make cuts, break them (whitespace after a space) or straddle them (pairs).
@@ -35,42 +35,47 @@ CUTS = st.lists(st.integers(0, 10_000), max_size=8)
 
 
 @given(text=TEXT, cuts=CUTS, size=st.integers(1, 30), lines=st.booleans())
-def test_windows_rebuild_the_text_and_end_at_a_cut(text, cuts, size, lines):
-    windows = list(cut_windows(split_at(text, cuts), size, after_newline=lines))
-    assert "".join(windows) == text
+def test_parts_rebuild_the_text_and_end_at_a_cut_with_its_stand_in(text, cuts, size, lines):
+    found = list(cut(split_at(text, cuts), SPACE_OR_LINE_CUT if lines else SPACE_CUT, size))
+    assert "".join(part.text for part in found) == text
+    assert found[-1].stand_in == ""
     end = 0
-    for window in windows[:-1]:
-        end += len(window)
-        assert len(window) >= size
+    for part in found[:-1]:
+        end += len(part.text)
+        assert len(part.text) >= size
         space_cut = re.match(r" \S", text[end : end + 2])  # a space, then a non-space
         line_cut = lines and re.match(r"\n[^\s/]", text[end - 1 : end + 1])
         assert space_cut or line_cut
+        assert part.stand_in == (" a" if space_cut else "a")
 
 
-def test_a_text_without_a_cut_is_one_window():
+def test_a_text_without_a_cut_is_one_part():
     text = "x" * 50 + "  \n" * 20 + "y" * 50 + "\n/z"
     blocks = [text[i : i + 7] for i in range(0, len(text), 7)]
-    assert list(cut_windows(blocks, 5)) == [text]
-    assert list(cut_windows(blocks, 5, after_newline=True)) == [text[:110], text[110:]]  # at "y"
-    assert list(cut_windows([])) == [""]
+    assert list(cut(blocks, SPACE_CUT, 5)) == [(text, "")]
+    at_y = [(text[:110], "a"), (text[110:], "")]
+    assert list(cut(blocks, SPACE_OR_LINE_CUT, 5)) == at_y
+    assert list(cut([], SPACE_CUT)) == [("", "")]
+    assert list(cut(["a b", " c"], None, 1)) == [("a b c", "")]  # no promise: joined
 
 
-@given(text=TEXT, cuts=CUTS, window=st.integers(1, 30))
-def test_stream_and_windowed_counts_are_tiktokens(encoding_name, text, cuts, window):
+@given(text=TEXT, cuts=CUTS, size=st.integers(1, 30))
+def test_stream_and_counts_in_parts_are_tiktokens(encoding_name, text, cuts, size):
     enc = lc.get_encoding(encoding_name)
     want = len(enc.encode_ordinary(text))
     ref = cached_reference(encoding_name)
     if ref is not None:
         assert want == len(ref.encode_ordinary(text))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(segments, "WINDOW", window)
+        patch.setattr(parts, "PART_CHARS", size)
         assert enc.count_stream(split_at(text, cuts)) == want
-        assert enc.count(text) == want  # longer than the window: counted in windows
+        assert enc.count(text) == want  # longer than a part: counted in parts
+        assert sum(enc.count_part(*part) for part in enc.parts(split_at(text, cuts))) == want
 
 
-def test_a_long_text_is_scanned_a_window_at_a_time(monkeypatch):
-    """No scan, so no list of chunks or pieces, covers much more than a window."""
-    monkeypatch.setattr(segments, "WINDOW", 64)
+def test_a_long_text_is_scanned_a_part_at_a_time(monkeypatch):
+    """No scan, so no list of segments or pieces, covers much more than a part."""
+    monkeypatch.setattr(parts, "PART_CHARS", 64)
     seen: list[int] = []
 
     def scan(text):
@@ -94,9 +99,9 @@ class Pieces:
         return list(range(len(list(pieces))))
 
 
-def test_a_window_is_counted_as_followed_by_its_cut_not_by_the_end():
+def test_a_part_is_counted_as_followed_by_its_cut_not_by_the_end():
     """`x+$` makes a run of x one piece at the very end and single pieces elsewhere, as cl100k's
-    `\\s++$` does with whitespace: a window must not be counted as if the text ended there."""
+    `\\s++$` does with whitespace: a part must not be counted as if the text ended there."""
     scan = re.compile(r"x+$|x| ?[^\sx]+|\s+?(?=\s)|\s+").findall
     enc = make(Declared(scan))
     enc._make_bpe = lambda spec, ranks: Pieces()
@@ -105,13 +110,13 @@ def test_a_window_is_counted_as_followed_by_its_cut_not_by_the_end():
     assert scan(text)[:4] == ["x"] * 4 and scan("xxxx") == ["xxxx"]  # followed by a cut, or not
     assert enc.count_stream(text[i : i + 3] for i in range(0, len(text), 3)) == want
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(segments, "WINDOW", 3)
+        patch.setattr(parts, "PART_CHARS", 3)
         assert enc.count(text) == want
 
 
-def test_a_window_ending_at_a_line_break_is_counted_as_followed_by_a_non_space():
+def test_a_part_ending_at_a_line_break_is_counted_as_followed_by_a_non_space():
     """A run of x before a line break followed by a space or the end is one piece, and single
-    pieces before a line break followed by a letter: so a window cut after a line feed must be
+    pieces before a line break followed by a letter: so a part cut after a line feed must be
     counted with a letter after it, not a space and not the end."""
     scan = re.compile(r"x+(?=\n(?: |$))|x| ?[^\sx]+|\n|\s+?(?=\s)|\s+").findall
     declared = Declared(scan)
@@ -123,8 +128,8 @@ def test_a_window_ending_at_a_line_break_is_counted_as_followed_by_a_non_space()
     assert scan("xxxx\nb")[:4] == ["x"] * 4 and scan("xxxx\n")[0] == "xxxx"
     assert enc.count_stream(text[i : i + 4] for i in range(0, len(text), 4)) == want
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(segments, "WINDOW", 3)
-        assert list(enc._counter.windows([text]))[1].startswith("b")  # a line-break cut
+        patch.setattr(parts, "PART_CHARS", 3)
+        assert list(enc.parts([text]))[1].text.startswith("b")  # a line-break cut
         assert enc.count(text) == want
 
 
@@ -174,7 +179,7 @@ def test_a_file_over_many_blocks_counts_as_a_whole(encoding_name, tmp_path, caps
     text, replaced = decode_utf8(data)
     want = lc.get_encoding(encoding_name).count(text)
     monkeypatch.setattr(inputs, "BLOCK", 7)
-    monkeypatch.setattr(segments, "WINDOW", 50)
+    monkeypatch.setattr(parts, "PART_CHARS", 50)
     assert main(["-e", encoding_name, str(path)]) == 0
     out, err = capsys.readouterr()
     assert out == f"{want}\n"
@@ -192,7 +197,7 @@ def test_report_and_estimate_read_a_block_at_a_time_and_agree_with_the_whole(
     text, _ = decode_utf8(data)
     tokens = lc.get_encoding(encoding_name).count(text)
     monkeypatch.setattr(inputs, "BLOCK", 5)
-    monkeypatch.setattr(segments, "WINDOW", 11)
+    monkeypatch.setattr(parts, "PART_CHARS", 11)
     assert main(["report", "--json", "-e", encoding_name, str(path)]) == 0
     row = json.loads(capsys.readouterr().out)["inputs"][0]
     want = {"bytes": len(data), "chars": len(text), "words": len(text.split()), "tokens": tokens}

@@ -12,7 +12,8 @@ from typing import BinaryIO
 
 from llm_cost_core.errors import InputError
 
-STDIN = "-"
+STDIN = "-"  # the file name that means standard input
+STDIN_LABEL = "<stdin>"  # how messages and tables name it
 BLOCK = 1 << 20  # bytes read at a time by `TextStream`
 
 
@@ -89,7 +90,7 @@ class TextStream:
     `decode_utf8` does on the whole; `replaced_bytes` and `size` are final once iterated."""
 
     def __init__(self, path: str, stdin: BinaryIO | None = None) -> None:
-        self.label = "<stdin>" if path == STDIN else path
+        self.label = STDIN_LABEL if path == STDIN else path
         self.replaced_bytes = 0
         self.size = 0
         if path == STDIN:

@@ -1,4 +1,5 @@
-"""Worker processes for the commands that spread their work over cores (`pipe`, `count`).
+"""The one worker pool of the commands that spread their work over cores (`count`, `estimate`
+and `report` with --workers: parts of an input; `pipe`: line batches).
 
 `OrderedPool` is a small pool on multiprocessing primitives that this module fully controls,
 in place of `concurrent.futures.ProcessPoolExecutor`. The executor's manager thread shares one
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import itertools
 import multiprocessing
 import pickle
 import queue
@@ -29,11 +29,9 @@ from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from llm_cost_core.engine.segments import cut_windows, with_stand_ins
 from llm_cost_core.errors import WorkerError
 
-PART_CHARS = 4 << 20  # text per task when `count` spreads one input over workers
-PARTS_IN_FLIGHT_PER_WORKER = 2
+TASKS_IN_FLIGHT_PER_WORKER = 2  # one being worked on, one waiting: no worker waits for the next
 JOIN_SECONDS = 5.0  # how long a terminated worker gets to go before it is killed
 
 _DIED = "a worker process died (out of memory?); try again with fewer --workers"
@@ -58,17 +56,18 @@ def _sigint_held() -> Iterator[None]:
 class OrderedPool:
     """`workers` spawned processes that run tasks and give their results back in the order the
     tasks were given: task i goes to worker i mod `workers`, whose pipe returns its results in
-    its own order. A worker starts with its first task and runs `initializer(*initargs)` first.
+    its own order. A worker starts with its first task: it first makes its own state with
+    `setup(*setup_args)` (say `get_encoding(name)`), which each task is then run with.
 
     Use it as a context manager: leaving normally lets the workers finish and exit, leaving with
     an exception (Ctrl-C, a failure, a generator closed early) ends them at once."""
 
     def __init__(
-        self, workers: int, initializer: Callable[..., None], initargs: tuple[Any, ...]
+        self, workers: int, setup: Callable[..., Any], setup_args: tuple[Any, ...]
     ) -> None:
         self._context = multiprocessing.get_context("spawn")
         self._size = max(1, workers)
-        self._target = (initializer, initargs)
+        self._target = (setup, setup_args)
         self._workers: list[tuple[Any, Connection]] = []  # (process, the parent's end)
         self._due: collections.deque[int] = collections.deque()  # worker of each task in flight
         self._next = 0  # the worker that gets the next task
@@ -83,12 +82,15 @@ class OrderedPool:
             self.terminate()
 
     def map(
-        self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, ...]], in_flight: int
+        self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, ...]], in_flight: int | None = None
     ) -> Iterator[Any]:
-        """`fn(*args)` for each `args` in `tasks`, in order, with at most `in_flight` tasks
-        given out at once (so any number of tasks runs in bounded memory). A task's exception
-        is raised here. Tasks left in flight by an earlier `map` that stopped early are waited
-        for and dropped first."""
+        """`fn(state, *args)` for each `args` in `tasks`, where `state` is the worker's (see the
+        class), in order, with at most `in_flight` tasks given out at once (by default
+        `TASKS_IN_FLIGHT_PER_WORKER` per worker), so any number of tasks runs in bounded
+        memory. A task's exception is raised here. Tasks left in flight by an earlier `map` that
+        stopped early are waited for and dropped first."""
+        if in_flight is None:
+            in_flight = self._size * TASKS_IN_FLIGHT_PER_WORKER
         self._drain()
         for args in tasks:
             if len(self._due) >= max(1, in_flight):
@@ -174,17 +176,19 @@ class OrderedPool:
                 continue
 
 
-def _serve(conn: Connection, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
-    """A worker's life: read tasks, run them one at a time, send each result back (or the
-    exception it raised) until the parent closes the pipe. Tasks are read by a thread, so the
-    parent giving a task never waits on a worker busy sending a result it has not read yet."""
+def _serve(conn: Connection, setup: Callable[..., Any], setup_args: tuple[Any, ...]) -> None:
+    """A worker's life: make its state, read tasks, run them one at a time with it, send each
+    result back (or the exception it raised) until the parent closes the pipe. Tasks are read by
+    a thread, so the parent giving a task never waits on a worker busy sending a result it has
+    not read yet."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent's to handle
     warnings.simplefilter("ignore")  # the parent showed them
     tasks: queue.SimpleQueue[Any] = queue.SimpleQueue()
     threading.Thread(target=_read_tasks, args=(conn, tasks), daemon=True).start()
     failure: BaseException | None = None
+    state: Any = None
     try:
-        initializer(*initargs)
+        state = setup(*setup_args)
     except Exception as exc:
         failure = exc  # the answer to every task: the parent says what went wrong
     for task in iter(tasks.get, None):
@@ -192,7 +196,7 @@ def _serve(conn: Connection, initializer: Callable[..., None], initargs: tuple[A
         try:
             if failure is not None:
                 raise failure
-            reply: tuple[bool, Any] = (True, fn(*args))
+            reply: tuple[bool, Any] = (True, fn(state, *args))
         except Exception as exc:
             reply = (False, _picklable(exc))
         try:
@@ -215,61 +219,3 @@ def _picklable(exc: BaseException) -> BaseException:
     except Exception:
         return RuntimeError(f"{type(exc).__name__}: {exc}")
     return exc
-
-
-# -- count: one input spread over workers -----------------------------------------------------
-
-_encoding: Any = None
-
-
-def _init_count_worker(name: str) -> None:
-    global _encoding
-    from llm_cost_core import get_encoding
-
-    _encoding = get_encoding(name)
-    _encoding.count("")
-
-
-def _count_part(text: str, stand_in: str) -> int:
-    """The tokens of `text` when it is followed by a cut, for which `stand_in` stands (or by the
-    end of the input, when `stand_in` is empty): exact by the scanner's promises."""
-    return int(_encoding.count(text + stand_in) - _encoding.count(stand_in))
-
-
-class CountPool:
-    """Counts inputs with `workers` processes, each given parts of about `PART_CHARS` that end
-    at a cut (`segments.cut_windows`), so that the parts' counts add up to the input's. The
-    processes start with the first input that can be split, and serve every later one."""
-
-    def __init__(self, encoding: Any, workers: int) -> None:
-        self.encoding = encoding
-        self.workers = workers
-        self._pool: OrderedPool | None = None
-        scanner = encoding.scanner
-        self._splits = getattr(scanner, "splits_before_space", False) is True
-        self._after_newline = getattr(scanner, "splits_after_newline", False) is True
-
-    def __enter__(self) -> CountPool:
-        return self
-
-    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
-        if self._pool is not None:
-            self._pool.__exit__(kind, exc, tb)
-
-    def count(self, blocks: Iterable[str]) -> int:
-        """`encoding.count_stream(blocks)`, spread over the workers. An `InputError` while
-        reading (a file that breaks off) drops the parts in flight and leaves the pool usable."""
-        if not self._splits:  # no promise, no parts: counted here, joined
-            return int(self.encoding.count_stream(blocks))
-        parts = with_stand_ins(cut_windows(blocks, PART_CHARS, after_newline=self._after_newline))
-        first = next(parts)
-        if not first[1]:  # one part: not worth starting (or waiting for) a worker
-            return int(self.encoding.count(first[0]))
-        in_flight = self.workers * PARTS_IN_FLIGHT_PER_WORKER
-        return sum(self._start().map(_count_part, itertools.chain([first], parts), in_flight))
-
-    def _start(self) -> OrderedPool:
-        if self._pool is None:
-            self.encoding.count("")  # a vocab that cannot load fails here, once, not in workers
-            self._pool = OrderedPool(self.workers, _init_count_worker, (self.encoding.name,))
-        return self._pool

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import functools
+import re
 import threading
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Literal
 
 import regex
 
 from llm_cost_core._text import exception_line
-from llm_cost_core.engine import flatvocab
+from llm_cost_core.engine import flatvocab, parts
 from llm_cost_core.engine.bpe import BPEEngine, whole_text
+from llm_cost_core.engine.parts import Part
 from llm_cost_core.engine.scanner import Scanner
-from llm_cost_core.engine.segments import SegmentCounter, WholeTextCounter
+from llm_cost_core.engine.segments import SegmentCounter
 from llm_cost_core.engine.spec import EncodingSpec, Ranks
 from llm_cost_core.errors import LLMCostError, PluginError
 
@@ -79,11 +81,14 @@ class Encoding:
         return self._encode_part(_valid_unicode(text))
 
     def count(self, text: str) -> int:
-        """`len(self.encode_ordinary(text))`, without building the list."""
+        """`len(self.encode_ordinary(text))`, without building the list. A text over
+        `parts.PART_CHARS` characters is counted a part at a time, in bounded memory."""
         if not isinstance(text, str):
             raise _not_str(text)
         if not text.isascii():  # ASCII is valid UTF-8: skip the check's copy
             text = _valid_unicode(text)
+        if len(text) > parts.PART_CHARS:
+            return sum(self._count_valid_part(*part) for part in self.parts((text,)))
         counter = self._counter
         if counter is None:
             counter = self._make_counter()
@@ -91,18 +96,28 @@ class Encoding:
 
     def count_stream(self, blocks: Iterable[str]) -> int:
         """`count("".join(blocks))` for text that arrives in blocks, such as a file read a
-        megabyte at a time. When the scanner splits before spaces (and after line breaks) the
-        blocks are counted as they come, a window of about a megabyte at a time; otherwise, or
-        for a stretch with no such cut, they are joined."""
+        megabyte at a time: counted as it comes, a part at a time (see `parts`)."""
+        return sum(self.count_part(*part) for part in self.parts(blocks))
+
+    def parts(self, blocks: Iterable[str], size: int | None = None) -> Iterator[Part]:
+        """The text of `blocks` as parts of about `size` characters (by default
+        `parts.PART_CHARS`) that end where the scanner promises a cut, each with its stand-in:
+        `sum(count_part(*part) for part in parts(blocks)) == count("".join(blocks))`. When the
+        scanner promises no cut, the blocks are joined into one part."""
+        return parts.cut(blocks, self._cuts, size)
+
+    def count_part(self, text: str, stand_in: str = "") -> int:
+        """The tokens of `text` within a whole where it is followed by the cut `stand_in` stands
+        for (a `Part` from `parts`; "" when `text` ends the whole)."""
+        return self._count_valid_part(_checked_window(text), stand_in)
+
+    def _count_valid_part(self, text: str, stand_in: str) -> int:
         counter = self._counter
         if counter is None:
             counter = self._make_counter()
-        if isinstance(counter, SegmentCounter) or (
-            isinstance(counter, WholeTextCounter) and counter.windowed
-        ):
-            # Windows end before a space or after a line feed: no surrogate pair straddles two.
-            return counter.count_windows(map(_checked_window, counter.windows(blocks)))
-        return self.count("".join(blocks))
+        if not stand_in:
+            return counter(text)
+        return counter(text + stand_in) - counter(stand_in)
 
     def count_batch(self, texts: Sequence[str], num_threads: int = 8) -> list[int]:
         """`[self.count(text) for text in texts]`; an engine that takes whole texts counts them
@@ -208,15 +223,20 @@ class Encoding:
                     self._decoder = _decoder(ranks, self.spec.special_tokens)
         return self._decoder
 
+    @functools.cached_property
+    def _cuts(self) -> re.Pattern[str] | None:
+        """Where the scanner promises that text may be cut (`parts.promised_cuts`)."""
+        return parts.promised_cuts(self.scanner)
+
     def _make_counter(self) -> Callable[[str], int]:
-        """The count path: whole texts through the engine when it takes them (the seam), else by
-        cached segments when the scanner allows it, else piece by piece."""
+        """How a text (a part at most) is counted whole: by the engine when it takes whole texts
+        (the seam), else by cached segments when the scanner allows it, else piece by piece."""
         scanner, bpe = self.scanner, self.bpe
         with self._lock:
             if self._counter is None:
                 engine = whole_text(bpe)
                 if engine is not None:
-                    self._counter = WholeTextCounter(engine.count_text, scanner)
+                    self._counter = engine.count_text
                 elif getattr(scanner, "splits_before_space", False) is True:
                     self._counter = SegmentCounter(
                         scanner,

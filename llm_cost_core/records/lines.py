@@ -1,30 +1,22 @@
-"""The JSONL pipe: every line in gives exactly one line out, in order, with its tokens added.
+"""JSONL lines, counted and priced: what the pipe does to each line, and what a run adds up to.
 
 Lines are bytes split on b"\\n" only (JSON text may hold U+2028, which `str.splitlines` would
 split). A good line is kept byte for byte: the `"llm_cost"` key is inserted as text before the
 object's closing brace instead of re-serialising the object, which would change its number
-formats, escapes and spacing. Any other line is written through unchanged and reported.
-
-Counting is spread over worker processes in chunks whose results are written in input order, with
-a bounded number of chunks in flight, so that any input streams in bounded memory and the output
-does not depend on the number of workers.
+formats, escapes and spacing. Any other line is written through unchanged, with the reason.
+The run loop that reads inputs and hands line batches to workers is the command line's
+(`cli/pipe_run.py`).
 """
 
 from __future__ import annotations
 
-import collections
-import contextlib
 import json
-import time
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, BinaryIO
+from typing import Any
 
 import attrs
 
-from llm_cost_core.cli.inputs import out_of_memory, read_error
-from llm_cost_core.cli.processes import OrderedPool
-from llm_cost_core.errors import InputError
 from llm_cost_core.prices.money import exact_sum, per_million, usd
 from llm_cost_core.prices.prices import ModelPrice, PriceTable
 from llm_cost_core.records.batch import (
@@ -39,8 +31,6 @@ from llm_cost_core.records.chat import MessagesError, count_messages
 KEY = "llm_cost"
 JSON_WHITESPACE = b" \t\r\n"
 BOM = "\ufeff"
-DEFAULT_CHUNK_BYTES = 256 * 1024
-CHUNKS_IN_FLIGHT_PER_WORKER = 2
 # The fields counted when no --field is given, the first one a line has.
 AUTO_FIELDS = ("text", "messages")
 # How many models' encodings and batch prices a process keeps found (Batch request lines).
@@ -51,14 +41,14 @@ LineResult = tuple[bytes, int, "str | None"]
 
 
 @attrs.frozen
-class ChunkResult:
-    """A chunk's lines, counted: flat lists (cheap to pickle back from a worker), so that the
-    parent handles a chunk without a loop over its lines unless a quota or --fail-fast must
+class LineBatchResult:
+    """A line batch, counted: flat lists (cheap to pickle back from a worker), so that the
+    parent handles a batch without a loop over its lines unless a quota or --fail-fast must
     stop inside it."""
 
     outputs: list[bytes]
     tokens: list[int]
-    bad: list[tuple[int, str]]  # (offset in the chunk, reason) of each line passed through
+    bad: list[tuple[int, str]]  # (offset in the batch, reason) of each line passed through
     # (offset, what it costs) of each Batch API request line: few, or all of a Batch file.
     requests: list[tuple[int, PricedRequest]] = attrs.field(factory=list)
 
@@ -99,33 +89,17 @@ class RequestTotals:
 
 
 @attrs.frozen
-class LineCounter:
-    """How to count a line; small and picklable, so that each worker builds its own."""
+class PipeSettings:
+    """How to count a line; small and picklable, so that each worker builds its own
+    `LineCounter` from them."""
 
     encoding: str
-    # None: `text`, else `messages` (LineProcessor._value), else a Batch API request
+    # None: `text`, else `messages` (LineCounter._value), else a Batch API request
     field: str | None = None
     usd_per_million: Decimal | None = None
     # Without --field, a Batch API request line is counted with its own model's encoding and
     # priced at that model's batch tier: the registered prices, with this price file on top.
     prices_file: str | None = None
-
-
-@attrs.frozen
-class Source:
-    """One input: a label for messages and a way to open it as a binary stream."""
-
-    label: str
-    open: Callable[[], BinaryIO]
-    owned: bool = True  # closed when read (standard input is not)
-
-
-@attrs.frozen
-class Chunk:
-    source: int
-    first_line: int
-    lines: list[bytes]
-    starts_source: bool  # its first line is its source's first, where a UTF-8 BOM is allowed
 
 
 @attrs.define
@@ -160,7 +134,7 @@ _KINDS = {
     bool: "a boolean",
     int: "a number",
     float: "a number",
-    Decimal: "a number",  # an integer too long for int (see `LineProcessor._decode_big`)
+    Decimal: "a number",  # an integer too long for int (see `LineCounter._decode_big`)
 }
 
 
@@ -179,18 +153,18 @@ def _kind(value: Any) -> str:
     return "null" if value is None else _KINDS.get(type(value), type(value).__name__)
 
 
-class LineProcessor:
-    """Counts lines and adds the key; one per process."""
+class LineCounter:
+    """Counts lines and adds the key, as `settings` say; one per process."""
 
-    def __init__(self, counter: LineCounter) -> None:
+    def __init__(self, settings: PipeSettings) -> None:
         import llm_cost_core as lc
 
-        self.encoding = lc.get_encoding(counter.encoding)
-        self.field = counter.field
-        self.path = counter.field.split(".") if counter.field is not None else []
-        self.usd_per_million = counter.usd_per_million
+        self.encoding = lc.get_encoding(settings.encoding)
+        self.field = settings.field
+        self.path = settings.field.split(".") if settings.field is not None else []
+        self.usd_per_million = settings.usd_per_million
         self._encoding_json = json.dumps(self.encoding.name)
-        self.prices_file = counter.prices_file
+        self.prices_file = settings.prices_file
         self._table: PriceTable | None = None
         # model -> (its Encoding, its batch price or None), or the message of why it has none
         self._models: dict[str, Any] = {}
@@ -201,7 +175,9 @@ class LineProcessor:
         # here, and the line is written out byte for byte.
         self._decode_big = json.JSONDecoder(parse_constant=_no_constants, parse_int=Decimal).decode
 
-    def process(self, lines: Sequence[bytes], starts_source: bool) -> ChunkResult:
+    def count_lines(self, lines: Sequence[bytes], starts_source: bool) -> LineBatchResult:
+        """A line batch's output lines, tokens, bad lines and Batch requests; `starts_source`:
+        its first line is its input's first, where a UTF-8 BOM is allowed."""
         outputs: list[bytes] = []
         tokens: list[int] = []
         bad: list[tuple[int, str]] = []
@@ -215,7 +191,7 @@ class LineProcessor:
                 bad.append((i, reason))
             if priced is not None:
                 requests.append((i, priced))
-        return ChunkResult(outputs, tokens, bad, requests)
+        return LineBatchResult(outputs, tokens, bad, requests)
 
     def line(self, line: bytes, first: bool = False) -> LineResult:
         """The output line for `line` (which may end with b"\\n"), its tokens, and a reason
@@ -356,227 +332,12 @@ class LineProcessor:
         return self.field, value
 
 
-# -- workers ---------------------------------------------------------------------------------
-
-_processor: LineProcessor | None = None
-
-
-def _init_worker(counter: LineCounter) -> None:
-    """Runs once in each worker: the encoding is built (and its vocab loaded) before the first
-    chunk."""
-    global _processor
-    _processor = LineProcessor(counter)
-    _processor.encoding.count("")
-
-
-def _run_chunk(lines: list[bytes], starts_source: bool) -> ChunkResult:
-    assert _processor is not None
-    return _processor.process(lines, starts_source)
-
-
-def _chunks(sources: Sequence[Source], chunk_bytes: int) -> Iterator[Chunk]:
-    """The input lines in chunks of about `chunk_bytes`. A source's last line gets a b"\\n"
-    when another source follows, so that two files never merge into one line."""
-    for index, source in enumerate(sources):
-        last_source = index == len(sources) - 1
-        lines: list[bytes] = []
-        size = 0
-        first_line = 1
-        try:
-            stream = source.open()
-        except OSError as exc:
-            raise InputError(f"{source.label}: {exc.strerror or exc}") from None
-        number = 0
-        try:
-            for number, line in enumerate(stream, 1):
-                if not last_source and not line.endswith(b"\n"):
-                    line += b"\n"
-                lines.append(line)
-                size += len(line)
-                if size >= chunk_bytes:
-                    yield Chunk(index, first_line, lines, first_line == 1)
-                    lines, size, first_line = [], 0, number + 1
-        except OSError as exc:  # reading it: the output is written elsewhere
-            raise read_error(source.label, exc) from None
-        except MemoryError:  # a line too long to hold (/dev/zero has no line break)
-            lines.clear()
-            raise out_of_memory(f"{source.label}: line {number + 1} is too long to hold") from None
-        finally:
-            if source.owned:
-                stream.close()
-        if lines:
-            yield Chunk(index, first_line, lines, first_line == 1)
-
-
-def _results(
-    chunks: Iterator[Chunk], counter: LineCounter, workers: int
-) -> Generator[tuple[Chunk, ChunkResult], None, None]:
-    """Each chunk with its results, in input order."""
-    if workers <= 1:
-        processor = LineProcessor(counter)
-        for chunk in chunks:
-            yield chunk, processor.process(chunk.lines, chunk.starts_source)
-        return
-    given: collections.deque[Chunk] = collections.deque()  # the chunks in flight, in order
-
-    def tasks() -> Iterator[tuple[list[bytes], bool]]:
-        for chunk in chunks:
-            given.append(chunk)
-            yield chunk.lines, chunk.starts_source
-
-    # Closed early (a quota, --fail-fast, a closed output) or interrupted: the pool ends the
-    # workers at once.
-    with OrderedPool(workers, _init_worker, (counter,)) as pool:
-        for result in pool.map(_run_chunk, tasks(), workers * CHUNKS_IN_FLIGHT_PER_WORKER):
-            yield given.popleft(), result
-
-
-def run_pipe(
-    sources: Sequence[Source],
-    out: BinaryIO,
-    counter: LineCounter,
-    *,
-    workers: int = 1,
-    max_tokens: int | None = None,
-    max_cost: Decimal | None = None,
-    fail_fast: bool = False,
-    on_bad_line: Callable[[str], None] = lambda message: None,
-    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
-    on_progress: Callable[[int], None] = lambda done: None,
-) -> PipeStats:
-    """Stream `sources` to `out`, one output line per input line, and say what was done.
-
-    A bad line is written unchanged and `on_bad_line("line N: reason")` is called; with
-    `fail_fast` the run stops before writing it. A quota stops the run after the line that
-    crosses it. Everything before a stop is written and flushed. `on_progress(bytes)` is called
-    after each chunk written with the input bytes handled so far. With `workers` > 1 the workers
-    are spawned, so a script that calls this needs the usual `if __name__ == "__main__":` guard.
-    """
-    if max_cost is not None and counter.usd_per_million is None:
-        raise ValueError("max_cost needs a price")
-    stats = PipeStats()
-    start = time.perf_counter()
-    named = len(sources) > 1
-
-    def where(chunk: Chunk, offset: int) -> str:
-        line = f"line {chunk.first_line + offset}"
-        return f"{sources[chunk.source].label}: {line}" if named else line
-
-    try:
-        with contextlib.closing(_results(_chunks(sources, chunk_bytes), counter, workers)) as it:
-            for chunk, result in it:
-                total = stats.tokens + sum(result.tokens)
-                after = attrs.evolve(stats, tokens=total)
-                if _quota(after, counter, max_tokens, max_cost, 0) or (fail_fast and result.bad):
-                    # A stop inside this chunk: go line by line to find where.
-                    if _stop_inside(
-                        chunk,
-                        result,
-                        stats,
-                        counter,
-                        max_tokens,
-                        max_cost,
-                        out,
-                        where,
-                        fail_fast,
-                        on_bad_line,
-                    ):
-                        return stats
-                    continue
-                # The common case, without a loop over lines: the quotas only grow with the
-                # tokens, so none is crossed inside a chunk that ends below it.
-                stats.lines += len(chunk.lines)
-                stats.bytes += sum(map(len, chunk.lines))
-                stats.tokens = total
-                stats.failed += len(result.bad)
-                for _, priced in result.requests:
-                    stats.add_request(priced)
-                for offset, reason in result.bad:
-                    on_bad_line(f"{where(chunk, offset)}: {reason}")
-                out.write(b"".join(result.outputs))
-                on_progress(stats.bytes)
-        return stats
-    finally:
-        out.flush()
-        stats.seconds = time.perf_counter() - start
-
-
-def _stop_inside(
-    chunk: Chunk,
-    result: ChunkResult,
-    stats: PipeStats,
-    counter: LineCounter,
-    max_tokens: int | None,
-    max_cost: Decimal | None,
-    out: BinaryIO,
-    where: Callable[[Chunk, int], str],
-    fail_fast: bool,
-    on_bad_line: Callable[[str], None],
-) -> bool:
-    """Handle a chunk line by line; True when the run stops in it (after writing what goes
-    before the stop)."""
-    reasons = dict(result.bad)
-    requests = dict(result.requests)
-    keep: list[bytes] = []
-    try:
-        for offset, (output, tokens) in enumerate(zip(result.outputs, result.tokens, strict=True)):
-            stats.lines += 1
-            stats.bytes += len(chunk.lines[offset])
-            reason = reasons.get(offset)
-            if reason is not None:
-                stats.failed += 1
-                if fail_fast:
-                    stats.fail_fast = f"{where(chunk, offset)}: {reason}"
-                    return True
-                on_bad_line(f"{where(chunk, offset)}: {reason}")
-            keep.append(output)
-            stats.tokens += tokens
-            if offset in requests:
-                stats.add_request(requests[offset])
-            stats.stopped_by_quota = _quota(
-                stats, counter, max_tokens, max_cost, chunk.first_line + offset
-            )
-            if stats.stopped_by_quota:
-                return True
-        return False
-    finally:
-        out.write(b"".join(keep))
-
-
-def _quota(
-    stats: PipeStats,
-    counter: LineCounter,
-    max_tokens: int | None,
-    max_cost: Decimal | None,
-    line: int,
-) -> str | None:
-    if max_tokens is not None and stats.tokens > max_tokens:
-        return (
-            f"token quota exceeded at line {line}: {stats.tokens} tokens > --max-tokens "
-            f"{max_tokens}; the output stops after that line"
-        )
-    if max_cost is not None and counter.usd_per_million is not None:
-        cost = per_million(stats.tokens, counter.usd_per_million)
-        if stats.requests:  # Batch request lines cost their own model's batch price
-            cost = _cost(stats, counter) or Decimal(0)
-        if cost > max_cost:
-            return (
-                f"cost quota exceeded at line {line}: {usd(cost)} USD > --max-cost "
-                f"{usd(max_cost)}; the output stops after that line"
-            )
-    return None
-
-
-def cost(stats: PipeStats, counter: LineCounter) -> Decimal | None:
-    """The exact cost of the tokens counted, or None without a price."""
-    return _cost(stats, counter)
-
-
-def _cost(stats: PipeStats, counter: LineCounter) -> Decimal | None:
-    """Text lines at `counter`'s price, plus each Batch request at its model's batch price."""
+def cost(stats: PipeStats, settings: PipeSettings) -> Decimal | None:
+    """The exact cost of the tokens counted, or None without a price: text lines at the
+    settings' price, plus each Batch request at its model's batch price."""
     priced = [totals.input_usd for totals in stats.requests.values()]
     text_tokens = stats.tokens - sum(totals.input_tokens for totals in stats.requests.values())
-    if counter.usd_per_million is not None:
-        priced.append(per_million(text_tokens, counter.usd_per_million))
+    if settings.usd_per_million is not None:
+        priced.append(per_million(text_tokens, settings.usd_per_million))
     known = [amount for amount in priced if amount is not None]
     return exact_sum(known) if known else None

@@ -16,7 +16,7 @@ from importlib.metadata import entry_points
 
 import llm_cost_core as lc
 from llm_cost_core.cli import inputs
-from llm_cost_core.engine import segments
+from llm_cost_core.engine import parts
 from llm_cost_core.engine.scanner import regex_scanner
 from llm_cost_core.host import hookspecs
 from llm_cost_core.host.loading import canonical
@@ -145,9 +145,9 @@ def pipe_line(data: bytes) -> None:
     """The pipe's line handler: one line out per line in; a good line is the same object plus
     the key (members and order unchanged), a bad one passes through byte for byte."""
     for enc, _ in encodings():
-        processor = _line_processor(enc.name)
+        counter = _line_counter(enc.name)
         for line in data.split(b"\n"):
-            out, tokens, reason = processor.line(line + b"\n")
+            out, tokens, reason = counter.line(line + b"\n")
             assert out.endswith(b"\n") and out.count(b"\n") == 1, "not exactly one line out"
             if reason is not None:
                 assert out == line + b"\n", "a passed-through line was changed"
@@ -165,20 +165,20 @@ def _field_tokens(enc: lc.Encoding, obj: dict) -> int:
 
 
 @functools.cache
-def _line_processor(name: str) -> pipe.LineProcessor:
-    return pipe.LineProcessor(pipe.LineCounter(encoding=name))
+def _line_counter(name: str) -> pipe.LineCounter:
+    return pipe.LineCounter(pipe.PipeSettings(encoding=name))
 
 
 def stream(data: bytes) -> None:
-    """A file read a block at a time and counted window by window, as `llm-cost FILE` does, with
-    block and window sizes from the first two bytes: the text is what decoding the whole gives,
+    """A file read a block at a time and counted part by part, as `llm-cost FILE` does, with
+    block and part sizes from the first two bytes: the text is what decoding the whole gives,
     the replaced bytes are counted the same, and the count is the whole text's, tiktoken's."""
     if len(data) < 2:
         return
-    block, window, body = data[0] % 16 + 1, data[1] % 16 + 1, data[2:]
+    block, part, body = data[0] % 16 + 1, data[1] % 16 + 1, data[2:]
     text, replaced = inputs.decode_utf8(body)
-    saved = inputs.BLOCK, segments.WINDOW
-    inputs.BLOCK, segments.WINDOW = block, window
+    saved = inputs.BLOCK, parts.PART_CHARS
+    inputs.BLOCK, parts.PART_CHARS = block, part
     try:
         got = inputs.TextStream("-", io.BytesIO(body))
         assert "".join(got) == text, "a block-wise decode differs from the whole's"
@@ -189,9 +189,9 @@ def stream(data: bytes) -> None:
                 assert want == len(ref.encode_ordinary(text)), f"{enc.name}: differs from tiktoken"
             blocks = inputs.TextStream("-", io.BytesIO(body))
             assert enc.count_stream(blocks) == want, f"{enc.name}: count_stream differs"
-            assert enc.count(text) == want, f"{enc.name}: windowed count differs"
+            assert enc.count(text) == want, f"{enc.name}: count in parts differs"
     finally:
-        inputs.BLOCK, segments.WINDOW = saved
+        inputs.BLOCK, parts.PART_CHARS = saved
 
 
 TARGETS = {

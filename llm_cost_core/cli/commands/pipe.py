@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from llm_cost_core.cli.inputs import STDIN, check_input, open_input
+from llm_cost_core.cli.inputs import STDIN, STDIN_LABEL, check_input, open_input
 from llm_cost_core.cli.options import (
     chosen,
     dumps,
@@ -26,17 +26,11 @@ from llm_cost_core.cli.options import (
     workers_option,
 )
 from llm_cost_core.cli.output import EXIT_QUOTA
+from llm_cost_core.cli.pipe_run import LINE_BATCH_BYTES, Source, run_pipe
 from llm_cost_core.cli.progress import Progress, quiet_option, wanted
 from llm_cost_core.models.resolve import price_table
 from llm_cost_core.prices.money import parse_money
-from llm_cost_core.records.lines import (
-    DEFAULT_CHUNK_BYTES,
-    LineCounter,
-    PipeStats,
-    Source,
-    cost,
-    run_pipe,
-)
+from llm_cost_core.records.lines import PipeSettings, PipeStats, cost
 
 
 class QuotaExceeded(click.ClickException):
@@ -90,7 +84,13 @@ class _USD(click.ParamType):
 @prices_option
 @quiet_option
 @price_age_options
-@click.option("--chunk-bytes", type=click.IntRange(min=1), default=DEFAULT_CHUNK_BYTES, hidden=True)
+@click.option(
+    "--chunk-bytes",
+    "batch_bytes",
+    type=click.IntRange(min=1),
+    default=LINE_BATCH_BYTES,
+    hidden=True,
+)
 @click.argument("files", nargs=-1, type=click.Path(allow_dash=True))
 def command(
     encoding: str | None,
@@ -106,7 +106,7 @@ def command(
     quiet: bool,
     max_price_age: int | None,
     ignore_price_age: bool,
-    chunk_bytes: int,
+    batch_bytes: int,
     files: tuple[str, ...],
 ) -> None:
     """Read JSONL from FILEs (stdin when none, or -) and write each line to stdout with one key
@@ -136,7 +136,7 @@ def command(
     bad_lines = BadLines()
     if prices_file:
         price_table(prices_file)  # a bad price file is the command's error, not every line's
-    counter = LineCounter(enc.name, field, rate, prices_file)
+    settings = PipeSettings(enc.name, field, rate, prices_file)
     with Progress("pipe", _total_size(files), wanted(quiet), min_bytes=0) as bar:
 
         def on_bad_line(message: str) -> None:
@@ -146,13 +146,13 @@ def command(
         stats = run_pipe(
             sources,
             sys.stdout.buffer,
-            counter,
+            settings,
             workers=workers,
             max_tokens=max_tokens,
             max_cost=max_cost,
             fail_fast=fail_fast,
             on_bad_line=on_bad_line,
-            chunk_bytes=chunk_bytes,
+            batch_bytes=batch_bytes,
             on_progress=bar.update,
         )
     bad_lines.summarise()
@@ -162,7 +162,7 @@ def command(
         prices = [entry.price for entry in used if entry is not None]
         warn_if_stale(prices, max_price_age, ignore_price_age)
     if summary:
-        click.echo(_summary(stats, counter, workers), err=True)
+        click.echo(_summary(stats, settings, workers), err=True)
     if stats.fail_fast:
         raise click.ClickException(f"{stats.fail_fast} (stopped by --fail-fast)")
     if stats.stopped_by_quota:
@@ -211,7 +211,7 @@ def _sources(files: tuple[str, ...]) -> list[Source]:
     for path in files or (STDIN,):
         if path == STDIN:
             # Not closed afterwards: FILEs may name - more than once, as with cat.
-            sources.append(Source("<stdin>", lambda: sys.stdin.buffer, owned=False))
+            sources.append(Source(STDIN_LABEL, lambda: sys.stdin.buffer, owned=False))
             continue
         check_input(path)
         sources.append(Source(path, functools.partial(open_input, path)))
@@ -234,8 +234,8 @@ def _total_size(files: tuple[str, ...]) -> int | None:
     return total
 
 
-def _summary(stats: PipeStats, counter: LineCounter, workers: int) -> str:
-    total = cost(stats, counter)
+def _summary(stats: PipeStats, settings: PipeSettings, workers: int) -> str:
+    total = cost(stats, settings)
     seconds = max(stats.seconds, 1e-9)
     return dumps(
         {
