@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from llm_cost_core.engine.scanner import Scanner, regex_scanner
     from llm_cost_core.engine.vocab import TiktokenFile
     from llm_cost_core.host.hookspecs import hookimpl
-    from llm_cost_core.host.spec import EncodingSpec
+    from llm_cost_core.host.spec import EncodingSpec, TiktokenReference
     from llm_cost_core.models.costs import CostEstimate, estimate_cost
     from llm_cost_core.models.prices import ModelPrice
     from llm_cost_core.records.chat import count_messages
@@ -39,6 +39,7 @@ else:
         "ModelPrice": ".models.prices",
         "Scanner": ".engine.scanner",
         "TiktokenFile": ".engine.vocab",
+        "TiktokenReference": ".host.spec",
         "hookimpl": ".host.hookspecs",
         "count_messages": ".records.chat",
         "estimate_cost": ".models.costs",
@@ -71,6 +72,7 @@ __all__ = [
     "PluginError",
     "Scanner",
     "TiktokenFile",
+    "TiktokenReference",
     "UnknownEncodingError",
     "UnknownModelError",
     "VocabError",

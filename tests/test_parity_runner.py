@@ -440,7 +440,7 @@ def test_encoding_without_reference_or_corpus_fails(make_plugin, tmp_path):
     assert report.checks == {CORPUS_IDS: 0}
     assert report.error == (
         "nothing was checked (no corpus cases name this encoding; "
-        "no tiktoken reference: checked against its static corpus only)"
+        "no live reference (EncodingSpec.reference): checked against its static corpus only)"
     )
 
 

@@ -43,6 +43,7 @@ import pytest
 from llm_cost_core._env import flag
 from llm_cost_core.engine.encoding import _valid_unicode
 from llm_cost_core.host.registry import Registered, canonical, registry
+from llm_cost_core.host.spec import reference_name
 from llm_cost_core.verify.corpus import Case, default_corpus, read_corpus
 from llm_cost_core.verify.generated import check_generated
 from llm_cost_core.verify.promises import BrokenPromise, check_scanner_promises, promises_made
@@ -301,7 +302,7 @@ class Checks:
         )
         problems = []
         if report.error is None:
-            how = f"tiktoken's {self.spec.reference}"
+            how = f"the reference {reference_name(self.spec)}"
             if self.spec.extends_reference:
                 how += " with this spec's special tokens"
             problems = self._compare_specials(tiktoken_encoding(self.encoding), how)

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from llm_cost_core.errors import LLMCostError
+from llm_cost_core.host.spec import reference_name
 from llm_cost_core.verify.corpus import Case, default_corpus, read_corpus
 from llm_cost_core.verify.generated import check_generated
 from llm_cost_core.verify.results import (
@@ -115,7 +116,7 @@ def check_encoding(
     """Run every stage for one registered encoding; never raises for the encoding's own faults."""
     spec = entry.spec
     report = EncodingReport(
-        spec.name, entry.plugin.distribution, entry.plugin.version, spec.reference, seed=seed
+        spec.name, entry.plugin.distribution, entry.plugin.version, reference_name(spec), seed=seed
     )
     mine = [case for case in cases if case.encoding in spec.names]
     try:
@@ -197,7 +198,9 @@ def _live(
 def _reference(encoding: Encoding, report: EncodingReport) -> Any:
     """The live reference tokenizer of the spec, or None with a note saying why not."""
     if encoding.spec.reference is None:
-        report.notes.append("no tiktoken reference: checked against its static corpus only")
+        report.notes.append(
+            "no live reference (EncodingSpec.reference): checked against its static corpus only"
+        )
         return None
     try:
         from llm_cost_core.verify.reference import tiktoken_encoding
@@ -212,5 +215,5 @@ def _reference(encoding: Encoding, report: EncodingReport) -> Any:
         report.tiktoken_version = tiktoken.__version__
         return tiktoken_encoding(encoding)
     except Exception as exc:
-        report.error = f"cannot build tiktoken's {encoding.spec.reference}: {one_line(exc)}"
+        report.error = f"cannot build the reference {report.reference}: {one_line(exc)}"
         return None

@@ -14,6 +14,7 @@ from llm_cost_core.cli.output import print_table
 def command(as_json: bool) -> None:
     """List the installed encodings: name, aliases, plugin and vocab size."""
     from llm_cost_core.host.registry import registry
+    from llm_cost_core.host.spec import reference_name
 
     reg = registry()
     entries = reg.registered()
@@ -26,7 +27,7 @@ def command(as_json: bool) -> None:
                 "version": entry.plugin.version,
                 "n_vocab": entry.spec.n_vocab,
                 "special_tokens": len(entry.spec.special_tokens),
-                "reference": entry.spec.reference,
+                "reference": reference_name(entry.spec),
             }
             for entry in entries
         ]
