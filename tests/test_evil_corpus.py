@@ -13,6 +13,7 @@ import json
 import pytest
 from conftest import REPO
 
+import llm_cost_core as lc
 from llm_cost_core.engine.scanner import compile_pinned
 from llm_cost_core.testing import branches
 from llm_cost_core.verify.corpus import CORPUS_NAME, default_corpus, read_corpus
@@ -86,6 +87,31 @@ def test_reader_and_file_agree(lines):
     assert [(c.encoding, c.category, c.text, list(c.ids)) for c in cases] == [
         (d["encoding"], d["category"], d["text"], d["ids"]) for d in lines
     ]
+
+
+def test_the_public_loader_gives_every_case_or_one_encodings(lines):
+    from llm_cost_core.testing import evil_corpus
+
+    every = evil_corpus()
+    assert [(c.encoding, c.text, list(c.ids)) for c in every] == [
+        (d["encoding"], d["text"], d["ids"]) for d in lines
+    ]
+    cl100k = evil_corpus("cl100k")
+    assert cl100k and {c.encoding for c in cl100k} == {"cl100k"}
+    assert len(cl100k) == sum(d["encoding"] == "cl100k" for d in lines)
+
+
+def test_the_public_reference_is_tiktokens_own_or_none(encoding_name):
+    tiktoken = pytest.importorskip("tiktoken")
+    from llm_cost_core.testing import reference_encoding
+
+    enc = lc.get_encoding(encoding_name)
+    reference = reference_encoding(enc)
+    if enc.spec.reference is None:
+        assert reference is None
+        return
+    assert isinstance(reference, tiktoken.Encoding)
+    assert reference.encode_ordinary("hello  world\n") == enc.encode_ordinary("hello  world\n")
 
 
 def test_whitespace_cases_cover_what_the_issue_lists(texts):
