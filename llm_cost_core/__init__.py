@@ -26,7 +26,7 @@ from llm_cost_core.errors import (
 if TYPE_CHECKING:
     from llm_cost_core.engine.encoding import Encoding
     from llm_cost_core.engine.scanner import Scanner, regex_scanner
-    from llm_cost_core.engine.spec import EncodingSpec
+    from llm_cost_core.engine.spec import EncodingSpec, TiktokenReference
     from llm_cost_core.engine.vocab import TiktokenFile
     from llm_cost_core.host.hookspecs import hookimpl
     from llm_cost_core.models.costs import CostEstimate, estimate_cost
@@ -40,6 +40,7 @@ else:
         "ModelPrice": ".prices.prices",
         "Scanner": ".engine.scanner",
         "TiktokenFile": ".engine.vocab",
+        "TiktokenReference": ".engine.spec",
         "hookimpl": ".host.hookspecs",
         "count_messages": ".records.chat",
         "estimate_cost": ".models.costs",
@@ -70,6 +71,7 @@ __all__ = [
     "PluginError",
     "Scanner",
     "TiktokenFile",
+    "TiktokenReference",
     "UnknownEncodingError",
     "UnknownModelError",
     "VocabError",

@@ -368,7 +368,9 @@ class Encoding:
 
 def tiktoken_name(spec: EncodingSpec) -> str:
     """The name tiktoken gives the encoding: its `reference`, unless it only extends one."""
-    return spec.reference if spec.reference and not spec.extends_reference else spec.name
+    if isinstance(spec.reference, str) and not spec.extends_reference:
+        return spec.reference
+    return spec.name
 
 
 def _last_char(data: bytes) -> tuple[str | None, int]:

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import llm_cost_core as lc
 import llm_cost_core.compat as tiktoken_compat
-from llm_cost_core.verify import parity
+from llm_cost_core.verify.corpus import default_corpus, read_corpus
 
 if not os.environ.get("LLM_COST_REQUIRE_TIKTOKEN"):  # as conftest's reference fixture
     pytest.importorskip("tiktoken", reason="tiktoken is not installed")
@@ -31,7 +31,7 @@ import tiktoken.model
 @functools.cache
 def corpus_texts() -> list[str]:
     """Every distinct Evil Corpus text (the cases of any encoding)."""
-    cases = parity.read_corpus(parity.default_corpus())
+    cases = read_corpus(default_corpus())
     return list(dict.fromkeys(case.text for case in cases))
 
 

@@ -13,10 +13,12 @@ import json
 import pytest
 from conftest import REPO
 
+import llm_cost_core as lc
 from llm_cost_core.engine.scanner import compile_pinned
-from llm_cost_core.verify import parity
+from llm_cost_core.testing import branches
+from llm_cost_core.verify.corpus import CORPUS_NAME, default_corpus, read_corpus
 
-CHECKOUT = REPO / "testdata" / parity.CORPUS_NAME
+CHECKOUT = REPO / "testdata" / CORPUS_NAME
 ENCODINGS = ("o200k", "cl100k")
 CATEGORIES = {
     "whitespace", "contractions", "letters", "letters_unicode_15_16", "numbers", "punctuation",
@@ -76,15 +78,40 @@ def test_the_installed_corpus_is_the_checkout_file():
     """The wheel carries the corpus (hatch force-include), so `llm-cost parity` works installed."""
     if not CHECKOUT.exists():
         pytest.skip("no testdata/ here")
-    installed = parity.default_corpus()
+    installed = default_corpus()
     assert installed.read_bytes() == CHECKOUT.read_bytes()
 
 
 def test_reader_and_file_agree(lines):
-    cases = parity.read_corpus(CHECKOUT)
+    cases = read_corpus(CHECKOUT)
     assert [(c.encoding, c.category, c.text, list(c.ids)) for c in cases] == [
         (d["encoding"], d["category"], d["text"], d["ids"]) for d in lines
     ]
+
+
+def test_the_public_loader_gives_every_case_or_one_encodings(lines):
+    from llm_cost_core.testing import evil_corpus
+
+    every = evil_corpus()
+    assert [(c.encoding, c.text, list(c.ids)) for c in every] == [
+        (d["encoding"], d["text"], d["ids"]) for d in lines
+    ]
+    cl100k = evil_corpus("cl100k")
+    assert cl100k and {c.encoding for c in cl100k} == {"cl100k"}
+    assert len(cl100k) == sum(d["encoding"] == "cl100k" for d in lines)
+
+
+def test_the_public_reference_is_tiktokens_own_or_none(encoding_name):
+    tiktoken = pytest.importorskip("tiktoken")
+    from llm_cost_core.testing import reference_encoding
+
+    enc = lc.get_encoding(encoding_name)
+    reference = reference_encoding(enc)
+    if enc.spec.reference is None:
+        assert reference is None
+        return
+    assert isinstance(reference, tiktoken.Encoding)
+    assert reference.encode_ordinary("hello  world\n") == enc.encode_ordinary("hello  world\n")
 
 
 def test_whitespace_cases_cover_what_the_issue_lists(texts):
@@ -115,7 +142,7 @@ def test_long_runs_reach_ten_thousand_characters(texts):
 
 def mutant_scanner(pattern: str, branch: str):
     """The pattern's scanner with `branch` dropped."""
-    return compile_pinned("|".join(b for b in parity.branches(pattern) if b != branch)).findall
+    return compile_pinned("|".join(b for b in branches(pattern) if b != branch)).findall
 
 
 def valid(text: str) -> str:
@@ -126,9 +153,9 @@ def valid(text: str) -> str:
 @pytest.fixture
 def corpus_cases(encoding):
     """The encoding's Evil Corpus cases: core's file, and its plugin's part (r50k's)."""
-    cases = parity.read_corpus(parity.default_corpus())
+    cases = read_corpus(default_corpus())
     if encoding.spec.corpus is not None:
-        cases += parity.read_corpus(encoding.spec.corpus)
+        cases += read_corpus(encoding.spec.corpus)
     cases = [c for c in cases if c.encoding in encoding.spec.names]
     if not cases:
         pytest.skip(f"the corpus has no cases for {encoding.name}")
@@ -141,7 +168,7 @@ def test_dropping_any_branch_changes_some_cases_pieces(encoding, corpus_cases):
     scan = encoding.scanner
     texts = [valid(c.text) for c in corpus_cases]
     uncovered = []
-    pattern_branches = parity.branches(pattern)
+    pattern_branches = branches(pattern)
     for branch, after in zip(pattern_branches, [*pattern_branches[1:], None], strict=True):
         if branch == r"\s++$" and after == r"\s+(?!\S)":
             # r50k's: whatever it takes, the next branch takes too (a trailing run, whole); it
@@ -163,7 +190,7 @@ def test_dropping_any_branch_changes_some_cases_ids(encoding, corpus_cases):
     """
     pattern = encoding.spec.pattern
     invisible = []
-    for branch in parity.branches(pattern):
+    for branch in branches(pattern):
         if branch.endswith("$"):
             continue
         mutant = mutant_scanner(pattern, branch)

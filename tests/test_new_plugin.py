@@ -78,9 +78,27 @@ def test_the_scaffolded_test_suite_passes(tmp_path):
     root, env = installed_scaffold(tmp_path)
     done = run_pytest(root, env)
     assert done.returncode == 0, done.stdout + done.stderr
-    for check in ("spec", "corpus", "special-tokens", "round-trip", "engine"):
+    for check in ("spec", "corpus", "special-tokens", "round-trip", "scanner-promises", "engine"):
         assert f"llm-cost-parity::{check}[demo-tok] PASSED" in done.stdout
-    assert re.search(r"\b9 passed\b", done.stdout), done.stdout
+    assert re.search(r"\b10 passed\b", done.stdout), done.stdout
+
+
+def test_the_scaffolded_suite_fails_a_broken_scanner_promise(tmp_path):
+    """The shipped promise checks run in the scaffold's own suite and decide: a pattern that
+    breaks splits_before_space (a space joins the word before it) fails there."""
+    root, env = installed_scaffold(tmp_path)
+    init = root / "llm_cost_demo_tok" / "__init__.py"
+    source = init.read_text(encoding="utf-8")
+    scanner = "lc.regex_scanner(PATTERN, splits_before_space"
+    assert scanner in source
+    init.write_text(
+        source.replace(scanner, r'lc.regex_scanner(r"\S+ ?|\s", splits_before_space'),
+        encoding="utf-8",
+    )
+    done = run_pytest(root, env, "-k", "scanner-promises")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "llm-cost-parity::scanner-promises[demo-tok] FAILED" in done.stdout
+    assert "demo-tok's scanner promises splits_before_space, but " in done.stdout
 
 
 def test_command_prints_next_steps(tmp_path, capsys):

@@ -23,7 +23,13 @@ import pytest
 import llm_cost_core as lc
 from llm_cost_core.cli.app import main
 from llm_cost_core.host.registry import Registry, registry, reset_registry
-from llm_cost_core.verify import parity
+from llm_cost_core.testing import branches
+from llm_cost_core.verify.corpus import Case, CorpusError, default_corpus, read_corpus
+from llm_cost_core.verify.generated import text_strategy
+from llm_cost_core.verify.report import format_report
+from llm_cost_core.verify.results import CORPUS_IDS, CORPUS_LIVE, GENERATED_LIVE, SHOWN
+from llm_cost_core.verify.runner import DEFAULT_EXAMPLES, EXAMPLES_ENV, examples_from_env
+from llm_cost_core.verify.runner import run as run_parity
 
 SMALL = 25  # generated examples in unit tests; tox -e parity runs many more
 SHIPPED = ("o200k", "cl100k")
@@ -53,16 +59,16 @@ def write_corpus(path, cases):
 
 
 def without_branch(pattern: str, branch: str) -> str:
-    alternatives = parity.branches(pattern)
+    alternatives = branches(pattern)
     assert branch in alternatives, alternatives
     return "|".join(b for b in alternatives if b != branch)
 
 
-def static_cases(name: str) -> tuple[list[parity.Case], list[parity.Case]]:
+def static_cases(name: str) -> tuple[list[Case], list[Case]]:
     """The Evil Corpus cases for an installed encoding, and those of its plugin's own corpus."""
     spec = lc.get_encoding(name).spec
-    core = [c for c in parity.read_corpus(parity.default_corpus()) if c.encoding in spec.names]
-    own = parity.read_corpus(spec.corpus) if spec.corpus is not None else []
+    core = [c for c in read_corpus(default_corpus()) if c.encoding in spec.names]
+    own = read_corpus(spec.corpus) if spec.corpus is not None else []
     return core, [c for c in own if c.encoding in spec.names]
 
 
@@ -90,7 +96,7 @@ def broken(encoding_name, make_plugin):
     "a  b" then splits as 'a', '  ', 'b' instead of 'a', ' ', ' b'. Without its plugin's own
     corpus, so that the corpus a test passes is all there is."""
     spec = lc.get_encoding(encoding_name).spec
-    if encoding_name not in SHIPPED and BRANCH not in parity.branches(spec.pattern):
+    if encoding_name not in SHIPPED and BRANCH not in branches(spec.pattern):
         pytest.skip(f"{encoding_name}'s pattern has no {BRANCH} branch")
     pattern = without_branch(spec.pattern, BRANCH)
     module = "broken_" + "".join(c if c.isalnum() else "_" for c in encoding_name)
@@ -107,7 +113,7 @@ def test_read_corpus_reads_plain_and_gzip(tmp_path):
     packed = tmp_path / "c.jsonl.gz"
     packed.write_bytes(gzip.compress(plain.read_bytes()))
     for source in (plain, packed):
-        (case,) = parity.read_corpus(source)
+        (case,) = read_corpus(source)
         assert (case.encoding, case.text, case.ids) == ("x", "a\u2028b", (1, 2))
         assert case.source == f"{source.name}:1"
 
@@ -125,13 +131,13 @@ def test_read_corpus_reads_plain_and_gzip(tmp_path):
 def test_read_corpus_names_the_bad_line(tmp_path, line, message):
     path = tmp_path / "bad.jsonl"
     path.write_text('{"encoding": "x", "category": "c", "text": "t", "ids": [1]}\n' + line + "\n")
-    with pytest.raises(parity.CorpusError, match=message):
-        parity.read_corpus(path)
+    with pytest.raises(CorpusError, match=message):
+        read_corpus(path)
 
 
 def test_missing_corpus_is_a_one_line_error(tmp_path):
-    with pytest.raises(parity.CorpusError, match="cannot read corpus"):
-        parity.read_corpus(tmp_path / "absent.jsonl")
+    with pytest.raises(CorpusError, match="cannot read corpus"):
+        read_corpus(tmp_path / "absent.jsonl")
 
 
 GOOD_GZIP = gzip.compress(b'{"encoding": "x", "category": "c", "text": "t", "ids": [1]}\n' * 20)
@@ -157,8 +163,8 @@ def test_corrupt_gzip_data_is_what_the_bad_block_case_exercises():
 @pytest.mark.parametrize("kind", sorted(CORRUPT_GZIP))
 def test_corrupt_gzip_corpus_is_a_corpus_error_naming_the_file(tmp_path, kind):
     path = corrupt_gzip(tmp_path, kind)
-    with pytest.raises(parity.CorpusError) as caught:
-        parity.read_corpus(path)
+    with pytest.raises(CorpusError) as caught:
+        read_corpus(path)
     message = str(caught.value)
     assert message.startswith(f"cannot read corpus {path}: not valid gzip: ")
     assert "\n" not in message
@@ -177,36 +183,36 @@ def test_cli_corrupt_gzip_corpus_is_one_line(tmp_path, capsys, kind):
 
 
 def test_every_installed_encoding_passes(encoding_name):
-    (report,) = parity.run([encoding_name], examples=SMALL)
-    assert report.ok, "\n".join(parity.format_report(report))
+    (report,) = run_parity([encoding_name], examples=SMALL)
+    assert report.ok, "\n".join(format_report(report))
     assert report.name == encoding_name
     assert report.distribution == registry().lookup(encoding_name).plugin.distribution
     core, own = static_cases(encoding_name)
-    assert report.checks[parity.STATIC] == len(core) + len(own)
+    assert report.checks[CORPUS_IDS] == len(core) + len(own)
     if encoding_name in SHIPPED:
         assert report.distribution.startswith("llm-cost-")
         assert len(core) >= 2000
-    if report.reference and parity.LIVE in report.checks:
-        assert report.checks[parity.LIVE] == report.checks[parity.STATIC]
-        assert report.checks[parity.GENERATED] == SMALL
+    if report.reference and CORPUS_LIVE in report.checks:
+        assert report.checks[CORPUS_LIVE] == report.checks[CORPUS_IDS]
+        assert report.checks[GENERATED_LIVE] == SMALL
 
 
 def test_examples_come_from_the_environment(monkeypatch):
-    monkeypatch.setenv(parity.EXAMPLES_ENV, "7")
-    assert parity.examples_from_env() == 7
-    monkeypatch.setenv(parity.EXAMPLES_ENV, "many")
+    monkeypatch.setenv(EXAMPLES_ENV, "7")
+    assert examples_from_env() == 7
+    monkeypatch.setenv(EXAMPLES_ENV, "many")
     with pytest.raises(lc.LLMCostError, match="must be a whole number"):
-        parity.examples_from_env()
-    monkeypatch.delenv(parity.EXAMPLES_ENV)
-    assert parity.examples_from_env() == parity.DEFAULT_EXAMPLES
+        examples_from_env()
+    monkeypatch.delenv(EXAMPLES_ENV)
+    assert examples_from_env() == DEFAULT_EXAMPLES
 
 
 def test_generated_stage_runs_the_examples_asked_for(encoding_name, reference, tmp_path):
     empty = write_corpus(tmp_path / "empty.jsonl", [])
-    (report,) = parity.run([encoding_name], corpus=[empty], examples=40)
-    assert report.ok, "\n".join(parity.format_report(report))
+    (report,) = run_parity([encoding_name], corpus=[empty], examples=40)
+    assert report.ok, "\n".join(format_report(report))
     own = len(static_cases(encoding_name)[1])  # a plugin's own corpus is read either way
-    assert report.checks == {parity.STATIC: own, parity.LIVE: own, parity.GENERATED: 40}
+    assert report.checks == {CORPUS_IDS: own, CORPUS_LIVE: own, GENERATED_LIVE: 40}
 
 
 def test_generated_text_is_seeded():
@@ -218,7 +224,7 @@ def test_generated_text_is_seeded():
 
         @hypothesis.seed(seed)
         @settings(max_examples=30, database=None, deadline=None)
-        @given(parity.text_strategy(["ab", "c d"]))
+        @given(text_strategy(["ab", "c d"]))
         def collect(text):
             seen.append(text)
 
@@ -249,16 +255,16 @@ def test_a_plugin_missing_a_branch_fails_with_a_readable_diff(encoding_name, bro
         for t in texts
     ]
     corpus = write_corpus(tmp_path / "small.jsonl", cases)
-    (report,) = parity.run(registry=broken, corpus=[corpus], examples=0, live=False)
+    (report,) = run_parity(registry=broken, corpus=[corpus], examples=0, live=False)
     assert not report.ok
-    assert report.checks == {parity.STATIC: 2}
-    assert report.mismatch_counts == {parity.STATIC: 1}
+    assert report.checks == {CORPUS_IDS: 2}
+    assert report.mismatch_counts == {CORPUS_IDS: 1}
     (mismatch,) = report.mismatches
     assert mismatch.text == "a   b"
     assert mismatch.source == "small.jsonl:2"
     wrong_pieces = list(broken.get_encoding(encoding_name).scanner("a   b"))
     assert wrong_pieces != ["a", "  ", " b"]
-    shown = "\n".join(parity.format_report(report))
+    shown = "\n".join(format_report(report))
     assert "corpus mismatch, whitespace (small.jsonl:2)" in shown
     assert "text      'a   b'" in shown
     assert f"expected  ids {cases[1]['ids']}".replace(",", "") in shown
@@ -270,9 +276,9 @@ def test_a_plugin_missing_a_branch_fails_with_a_readable_diff(encoding_name, bro
 
 def test_the_full_corpus_catches_the_missing_branch(encoding_name, broken):
     needs_evil_corpus(encoding_name)
-    (report,) = parity.run(registry=broken, examples=0, live=False)
-    assert report.mismatch_counts[parity.STATIC] > 10
-    assert len(report.mismatches) == parity.SHOWN
+    (report,) = run_parity(registry=broken, examples=0, live=False)
+    assert report.mismatch_counts[CORPUS_IDS] > 10
+    assert len(report.mismatches) == SHOWN
     assert all(m.actual != m.expected for m in report.mismatches)
 
 
@@ -283,8 +289,8 @@ def test_generated_text_finds_the_missing_branch_and_shrinks_it(
     if broken.get_encoding(encoding_name).encode_ordinary("a   b") == good.encode_ordinary("a   b"):
         pytest.skip(f"{encoding_name} has no token for two spaces: the wrong cut gives its ids")
     empty = write_corpus(tmp_path / "empty.jsonl", [])
-    (report,) = parity.run(registry=broken, corpus=[empty], examples=500)
-    assert report.mismatch_counts == {parity.GENERATED: 1}
+    (report,) = run_parity(registry=broken, corpus=[empty], examples=500)
+    assert report.mismatch_counts == {GENERATED_LIVE: 1}
     (mismatch,) = report.mismatches
     text = mismatch.text
     assert len(text) <= 4, text  # shrunk: a few spaces and a non-space
@@ -293,7 +299,7 @@ def test_generated_text_finds_the_missing_branch_and_shrinks_it(
     for i in range(len(text)):  # minimal: without any one character the two agree
         shorter = text[:i] + text[i + 1 :]
         assert wrong.encode_ordinary(shorter) == reference.encode_ordinary(shorter), shorter
-    assert report.checks[parity.GENERATED] < 500
+    assert report.checks[GENERATED_LIVE] < 500
 
 
 def test_cli_exit_status_and_one_line_error(encoding_name, broken, capsys):
@@ -335,12 +341,10 @@ def test_encode_that_raises_is_a_mismatch_not_a_crash(make_plugin, tmp_path):
         tmp_path / "c.jsonl",
         [{"encoding": "raiser", "category": "c", "text": "ab", "ids": [97, 98]}],
     )
-    (report,) = parity.run(registry=Registry([ep]), corpus=[corpus], examples=0)
-    assert report.mismatch_counts == {parity.STATIC: 1}
+    (report,) = run_parity(registry=Registry([ep]), corpus=[corpus], examples=0)
+    assert report.mismatch_counts == {CORPUS_IDS: 1}
     assert report.mismatches[0].error == "RuntimeError: scanner exploded"
-    assert "actual    raised RuntimeError: scanner exploded" in "\n".join(
-        parity.format_report(report)
-    )
+    assert "actual    raised RuntimeError: scanner exploded" in "\n".join(format_report(report))
 
 
 # -- an encoding with no reference: its own corpus only -------------------------------------------
@@ -372,11 +376,11 @@ def test_encoding_without_reference_is_checked_against_its_own_corpus(make_plugi
     )
     ep = make_plugin("own_corpus", OWN_CORPUS_PLUGIN.format(corpus=str(corpus)))
     empty = write_corpus(tmp_path / "empty.jsonl", [])
-    (report,) = parity.run(registry=Registry([ep]), corpus=[empty], examples=50)
+    (report,) = run_parity(registry=Registry([ep]), corpus=[empty], examples=50)
     assert report.reference is None
-    assert report.checks == {parity.STATIC: 2}  # no live stage without a reference
+    assert report.checks == {CORPUS_IDS: 2}  # no live stage without a reference
     assert report.categories == {"ok": 1, "wrong": 1}
-    assert report.mismatch_counts == {parity.STATIC: 1}
+    assert report.mismatch_counts == {CORPUS_IDS: 1}
     assert report.mismatches[0].source == "own.jsonl:2"
     assert any("static corpus only" in note for note in report.notes)
 
@@ -387,7 +391,7 @@ def test_plugin_corpus_that_is_corrupt_gzip_fails_its_encoding_naming_the_file(
     bad = corrupt_gzip(tmp_path, "bad-block")
     reg = Registry([make_plugin("bad_gzip", OWN_CORPUS_PLUGIN.format(corpus=str(bad)))])
     empty = write_corpus(tmp_path / "empty.jsonl", [])
-    (report,) = parity.run(registry=reg, corpus=[empty], examples=0)
+    (report,) = run_parity(registry=reg, corpus=[empty], examples=0)
     assert report.error is not None
     assert report.error.startswith(f"cannot read corpus {bad}: not valid gzip: ")
     reset_registry(reg)
@@ -423,7 +427,7 @@ def test_examples_0_still_checks_the_corpus_and_passes(encoding_name, capsys):
     assert main(["parity", "-e", encoding_name, "--examples", "0", "--json"]) == 0
     (report,) = json.loads(capsys.readouterr().out)["encodings"]
     assert report["cases"] == sum(report["checks"].values()) > 0
-    assert parity.GENERATED not in report["checks"]
+    assert GENERATED_LIVE not in report["checks"]
 
 
 def test_encoding_without_reference_or_corpus_fails(make_plugin, tmp_path):
@@ -431,12 +435,12 @@ def test_encoding_without_reference_or_corpus_fails(make_plugin, tmp_path):
         "no_corpus", OWN_CORPUS_PLUGIN.replace(", corpus=Path({corpus!r})", "").format()
     )
     empty = write_corpus(tmp_path / "empty.jsonl", [])
-    (report,) = parity.run(registry=Registry([ep]), corpus=[empty], examples=50)
+    (report,) = run_parity(registry=Registry([ep]), corpus=[empty], examples=50)
     assert not report.ok
-    assert report.checks == {parity.STATIC: 0}
+    assert report.checks == {CORPUS_IDS: 0}
     assert report.error == (
         "nothing was checked (no corpus cases name this encoding; "
-        "no tiktoken reference: checked against its static corpus only)"
+        "no live reference (EncodingSpec.reference): checked against its static corpus only)"
     )
 
 
@@ -480,13 +484,13 @@ def test_count_that_disagrees_with_the_ids_fails_the_corpus(make_plugin, tmp_pat
     assert reg.get_encoding("bytes").encode_ordinary("ab") == [97, 98]
     assert reg.get_encoding("bytes").count("ab") == 3
     empty = write_corpus(tmp_path / "empty.jsonl", [])
-    (report,) = parity.run(registry=reg, corpus=[empty], examples=0)
+    (report,) = run_parity(registry=reg, corpus=[empty], examples=0)
     assert not report.ok
-    assert report.mismatch_counts == {parity.STATIC: 1}
+    assert report.mismatch_counts == {CORPUS_IDS: 1}
     (mismatch,) = report.mismatches
     assert mismatch.actual == mismatch.expected == [97, 98]
     assert mismatch.count == 3
-    shown = "\n".join(parity.format_report(report))
+    shown = "\n".join(format_report(report))
     assert "    actual    ids the same\n    count     3 (Encoding.count), not 2\n" in shown
     assert "first difference" not in shown
     assert report.to_json()["mismatches"][0]["count"] == 3
@@ -506,13 +510,13 @@ def test_count_that_disagrees_fails_live_and_generated_stages(
             for t in texts
         ],
     )
-    (report,) = parity.run(registry=reg, corpus=[corpus], examples=SMALL)
-    assert report.mismatch_counts == {parity.STATIC: 2, parity.LIVE: 2, parity.GENERATED: 1}
+    (report,) = run_parity(registry=reg, corpus=[corpus], examples=SMALL)
+    assert report.mismatch_counts == {CORPUS_IDS: 2, CORPUS_LIVE: 2, GENERATED_LIVE: 1}
     for mismatch in report.mismatches:
         assert mismatch.actual == mismatch.expected == reference.encode_ordinary(mismatch.text)
         assert mismatch.count == len(mismatch.expected) + 1
     generated = report.mismatches[-1]
-    assert generated.stage == parity.GENERATED
+    assert generated.stage == GENERATED_LIVE
     assert len(generated.text) <= 1  # shrunk: any text shows it
 
 
@@ -520,7 +524,7 @@ def test_count_that_disagrees_fails_live_and_generated_stages(
 
 
 def test_cli_passes_and_prints_each_encoding(capsys, monkeypatch):
-    monkeypatch.setenv(parity.EXAMPLES_ENV, "5")
+    monkeypatch.setenv(EXAMPLES_ENV, "5")
     installed = lc.list_encodings()
     assert main(["parity", "--require", ",".join(installed)]) == 0
     out, err = capsys.readouterr()

@@ -16,7 +16,7 @@ import pytest
 from conftest import REPO
 
 import llm_cost_core as lc
-from llm_cost_core.verify import parity
+from llm_cost_core.testing import branches, branches_used
 
 PAGES = {
     "o200k": REPO / "docs" / "reference" / "o200k_pre_tokenizer.md",
@@ -77,12 +77,12 @@ def test_pattern_shown_is_the_specs(page):
 
 def test_one_section_per_branch_in_order_showing_the_branch(page):
     name, found = page
-    branches = parity.branches(lc.get_encoding(name).spec.pattern)
+    alternatives = branches(lc.get_encoding(name).spec.pattern)
     numbered = [(heading, blocks) for heading, blocks in found if BRANCH_HEADING.match(heading)]
     assert [int(BRANCH_HEADING.match(h)[1]) for h, _ in numbered] == list(
-        range(1, len(branches) + 1)
+        range(1, len(alternatives) + 1)
     )
-    for (heading, blocks), branch in zip(numbered, branches, strict=True):
+    for (heading, blocks), branch in zip(numbered, alternatives, strict=True):
         assert blocks[0][1] == [branch], heading
 
 
@@ -104,7 +104,7 @@ def test_every_example_is_what_the_scanner_does(page):
 
 def test_each_branch_section_has_an_example_of_its_branch(page):
     name, found = page
-    branches = parity.branches(lc.get_encoding(name).spec.pattern)
+    alternatives = branches(lc.get_encoding(name).spec.pattern)
     for heading, blocks in found:
         match = BRANCH_HEADING.match(heading)
         if not match:
@@ -112,5 +112,5 @@ def test_each_branch_section_has_an_example_of_its_branch(page):
         produced = set()
         for encoding, text, pieces in examples(blocks, name):
             if encoding == name:
-                produced |= parity.branches_used(branches, text, pieces)
+                produced |= branches_used(alternatives, text, pieces)
         assert int(match[1]) in produced, f"{heading}: no example shows this branch at work"

@@ -13,7 +13,7 @@ from llm_cost_core.engine.bpe import whole_text
 from llm_cost_core.engine.encoding import Encoding
 from llm_cost_core.engine.segments import SegmentCounter
 from llm_cost_core.engine.spec import EncodingSpec
-from llm_cost_core.verify import parity
+from llm_cost_core.verify.corpus import default_corpus, read_corpus
 
 
 def valid(text: str) -> str:
@@ -23,9 +23,9 @@ def valid(text: str) -> str:
 def test_count_matches_the_static_corpus_ids(encoding):
     """Every Evil Corpus case (core's, and the plugin's own part), counted through the segment
     path, has the corpus's token count."""
-    corpus = parity.read_corpus(parity.default_corpus())
+    corpus = read_corpus(default_corpus())
     if encoding.spec.corpus is not None:
-        corpus += parity.read_corpus(encoding.spec.corpus)
+        corpus += read_corpus(encoding.spec.corpus)
     cases = [c for c in corpus if c.encoding in encoding.spec.names]
     assert cases
     wrong = [c.text for c in cases if encoding.count(c.text) != len(c.ids)]

@@ -12,6 +12,8 @@ import re
 import pytest
 from fakedist import installed_scaffold, run_pytest
 
+from llm_cost_core.testing import promises_made
+
 NAME = "demo-tok"
 PACKAGE = "llm_cost_demo_tok"
 
@@ -108,7 +110,7 @@ def test_one_test_by_node_id_runs_without_the_parity_checks(plugin):
     assert "llm-cost-parity" not in done.stdout
     done = run_pytest(root, env, "-k", "corpus")
     assert done.returncode == 0, done.stdout
-    assert re.search(r"\b1 passed, 8 deselected\b", done.stdout), done.stdout
+    assert re.search(r"\b1 passed, 9 deselected\b", done.stdout), done.stdout
 
 
 def test_live_checks_skip_without_tiktoken_unless_required(plugin, tmp_path):
@@ -140,3 +142,5 @@ def test_every_installed_encoding_passes_when_named(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     for name in lc.list_encodings():
         assert f"llm-cost-parity::round-trip[{name}] PASSED" in done.stdout
+        promised = "PASSED" if promises_made(lc.get_encoding(name)) else "SKIPPED"
+        assert f"llm-cost-parity::scanner-promises[{name}] {promised}" in done.stdout

@@ -59,6 +59,38 @@ def _names(value: Iterable[str]) -> tuple[str, ...]:
 
 
 @attrs.frozen(kw_only=True)
+class TiktokenReference:
+    """The live parity reference of a tiktoken-style encoding that tiktoken does not ship: a
+    `tiktoken.Encoding` built from `pattern`, the ranks `load_ranks` returns and
+    `special_tokens` (tiktoken is needed only when parity runs).
+
+    Give it the tokenizer's published pattern and rank file. The parity runner then compares
+    llm-cost with tiktoken's own engine on them, on the corpus and on generated text. It shows
+    that llm-cost runs that definition exactly (scanner, merges, any `make_scanner` or
+    `make_bpe`), not that the definition is the right one: only a corpus written by the
+    tokenizer you are matching shows that.
+    """
+
+    name: str = attrs.field(validator=_encoding_name)
+    """What reports call the reference (`mytok-upstream`)."""
+    pattern: str
+    load_ranks: Callable[[], Ranks] = attrs.field(eq=False, repr=False)
+    """Returns the verified ranks, e.g. the same `TiktokenFile` the spec loads."""
+    special_tokens: Mapping[str, int] = attrs.field(
+        default=MappingProxyType({}), converter=_frozen_mapping, hash=False
+    )
+
+
+def reference_name(spec: EncodingSpec) -> str | None:
+    """The reference as reports name it: tiktoken's encoding name, or a `TiktokenReference`'s
+    name followed by "(tiktoken engine)"; None when there is none."""
+    reference = spec.reference
+    if isinstance(reference, TiktokenReference):
+        return f"{reference.name} (tiktoken engine)"
+    return reference
+
+
+@attrs.frozen(kw_only=True)
 class EncodingSpec:
     """Everything core needs to build an `Encoding`, with nothing loaded yet.
 
@@ -82,8 +114,10 @@ class EncodingSpec:
     """SHA-256 of the vocab source, as hex; names the vocab in caches and reports."""
     aliases: tuple[str, ...] = attrs.field(default=(), converter=_names, validator=_alias_names)
     """Other names that select this encoding: `o200k_base`."""
-    reference: str | None = None
-    """The tiktoken encoding name to compare with, or None when there is no live reference."""
+    reference: str | TiktokenReference | None = None
+    """The live parity reference: the name of one of tiktoken's encodings, a
+    `TiktokenReference` for a tiktoken-style encoding tiktoken does not ship, or None (the
+    static corpus is then the only check)."""
     extends_reference: bool = attrs.field(default=False)
     """True for `reference` with other special tokens (tiktoken README's `cl100k_im`): the parity
     reference is then tiktoken's `reference` pattern and ranks with this spec's special tokens."""
@@ -94,8 +128,10 @@ class EncodingSpec:
 
     @extends_reference.validator
     def _extends_a_reference(self, _attribute: attrs.Attribute[bool], value: bool) -> None:
-        if value and self.reference is None:
-            raise ValueError(f"encoding {self.name!r}: extends_reference needs a reference")
+        if value and not isinstance(self.reference, str):
+            raise ValueError(
+                f"encoding {self.name!r}: extends_reference needs a reference by tiktoken name"
+            )
 
     @vocab_sha256.validator
     def _same_hash_as_loader(self, _attribute: attrs.Attribute[str], value: str) -> None:

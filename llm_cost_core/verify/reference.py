@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import tiktoken
 import tiktoken.load
 
+from llm_cost_core.engine.spec import TiktokenReference
 from llm_cost_core.engine.vocab import dump_tiktoken
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from llm_cost_core.engine.spec import EncodingSpec
 
 _lock = threading.Lock()
-_extended: dict[EncodingSpec, tiktoken.Encoding] = {}
+_built: dict[EncodingSpec, tiktoken.Encoding] = {}
 
 
 def tiktoken_encoding(encoding: Encoding) -> tiktoken.Encoding | None:
@@ -30,17 +31,30 @@ def tiktoken_encoding(encoding: Encoding) -> tiktoken.Encoding | None:
 
     With `spec.extends_reference`, the Encoding is built the way tiktoken's README extends
     cl100k_base into cl100k_im: the reference's pattern and ranks, the spec's special tokens.
+    A `TiktokenReference` is built from its own pattern, ranks and special tokens.
     """
     spec = encoding.spec
     if spec.reference is None:
         return None
+    if isinstance(spec.reference, TiktokenReference):
+        reference = spec.reference
+        with _lock:
+            built = _built.get(spec)
+            if built is None:
+                built = _built[spec] = tiktoken.Encoding(
+                    name=reference.name,
+                    pat_str=reference.pattern,
+                    mergeable_ranks=dict(reference.load_ranks()),
+                    special_tokens=dict(reference.special_tokens),
+                )
+        return built
     base = _registered(spec, spec.reference)
     if not spec.extends_reference:
         return base
     with _lock:
-        extended = _extended.get(spec)
+        extended = _built.get(spec)
         if extended is None:
-            extended = _extended[spec] = tiktoken.Encoding(
+            extended = _built[spec] = tiktoken.Encoding(
                 name=spec.name,
                 pat_str=base._pat_str,
                 mergeable_ranks=base._mergeable_ranks,

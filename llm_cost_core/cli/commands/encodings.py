@@ -13,6 +13,7 @@ from llm_cost_core.cli.output import print_table
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def command(as_json: bool) -> None:
     """List the installed encodings: name, aliases, plugin and vocab size."""
+    from llm_cost_core.engine.spec import reference_name
     from llm_cost_core.host.registry import registry
 
     reg = registry()
@@ -26,7 +27,7 @@ def command(as_json: bool) -> None:
                 "version": entry.plugin.version,
                 "n_vocab": entry.spec.n_vocab,
                 "special_tokens": len(entry.spec.special_tokens),
-                "reference": entry.spec.reference,
+                "reference": reference_name(entry.spec),
             }
             for entry in entries
         ]

@@ -14,13 +14,8 @@ import click
 
 from llm_cost_core._text import printable
 from llm_cost_core.errors import LLMCostError
-from llm_cost_core.verify.parity import (
-    DEFAULT_EXAMPLES,
-    DEFAULT_SEED,
-    EXAMPLES_ENV,
-    format_report,
-    run,
-)
+from llm_cost_core.verify.report import format_report
+from llm_cost_core.verify.runner import DEFAULT_EXAMPLES, DEFAULT_SEED, EXAMPLES_ENV, run
 
 
 def _names(values: tuple[str, ...] | list[str]) -> list[str]:

@@ -12,7 +12,7 @@ import pytest
 from llm_cost_o200k import scanner
 
 import llm_cost_core as lc
-from llm_cost_core.verify.parity import branches, branches_used
+from llm_cost_core.testing import branches, branches_used
 
 SCAN = scanner.make()
 BRANCHES = branches(scanner.PATTERN)

@@ -15,7 +15,7 @@ from llm_cost_r50k import scanner
 
 import llm_cost_core as lc
 from llm_cost_core.engine.scanner import compile_pinned
-from llm_cost_core.verify.parity import branches, branches_used
+from llm_cost_core.testing import branches, branches_used
 
 SCAN = scanner.make()
 BRANCHES = branches(scanner.PATTERN)

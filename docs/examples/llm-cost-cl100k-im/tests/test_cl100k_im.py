@@ -45,9 +45,9 @@ def test_reuses_cl100k_vocab_and_specials():
 def test_reference_is_tiktoken_readme_cl100k_im():
     """The reference the parity checks use equals the README's construction, done here by hand."""
     tiktoken = pytest.importorskip("tiktoken")
-    from llm_cost_core.verify.reference import tiktoken_encoding
+    from llm_cost_core.testing import reference_encoding
 
-    cl100k_base = tiktoken_encoding(lc.get_encoding("cl100k"))  # tiktoken's own, run offline
+    cl100k_base = reference_encoding(lc.get_encoding("cl100k"))  # tiktoken's own, run offline
     readme = tiktoken.Encoding(
         name="cl100k_im",
         pat_str=cl100k_base._pat_str,
@@ -58,7 +58,7 @@ def test_reference_is_tiktoken_readme_cl100k_im():
             "<|im_end|>": 100265,
         },
     )
-    ours = tiktoken_encoding(lc.get_encoding("cl100k-im"))
+    ours = reference_encoding(lc.get_encoding("cl100k-im"))
     assert ours._special_tokens == readme._special_tokens
     assert ours._pat_str == readme._pat_str
     enc = lc.get_encoding("cl100k-im")

@@ -2,10 +2,16 @@
 
 The ids come from the reference, not from llm-cost: tiktoken's cl100k_base pattern and ranks
 with this plugin's special tokens, built as tiktoken's README builds cl100k_im and run offline
-on the vocab llm-cost-cl100k ships (llm_cost_core.verify.reference). Run it after changing TEXTS:
+on the vocab llm-cost-cl100k ships (llm_cost_core.testing.reference_encoding). Run it after
+changing TEXTS:
 
     pip install 'llm-cost-core[test]' llm-cost-cl100k .
     python tools/make_corpus.py
+
+Copy it only for an encoding whose spec names a tiktoken `reference`. For one that does not,
+`reference_encoding` returns None; do not build a tiktoken.Encoding from your own spec's pattern
+and ranks instead: ids written that way compare llm-cost with your spec, not with the tokenizer
+you are matching. Write such a corpus with that tokenizer itself.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from pathlib import Path
 import tiktoken
 
 import llm_cost_core as lc
-from llm_cost_core.verify.reference import tiktoken_encoding
+from llm_cost_core.testing import reference_encoding
 
 OUT = Path(__file__).resolve().parent.parent / "llm_cost_cl100k_im" / "parity_corpus.jsonl"
 
@@ -60,7 +66,7 @@ TEXTS = {
 
 
 def main() -> None:
-    reference = tiktoken_encoding(lc.get_encoding("cl100k-im"))
+    reference = reference_encoding(lc.get_encoding("cl100k-im"))
     assert reference is not None
     lines = [
         json.dumps(
