@@ -109,7 +109,7 @@ class Encoding:
     def count_part(self, text: str, stand_in: str = "") -> int:
         """The tokens of `text` within a whole where it is followed by the cut `stand_in` stands
         for (a `Part` from `parts`; "" when `text` ends the whole)."""
-        return self._count_valid_part(_checked_window(text), stand_in)
+        return self._count_valid_part(_checked_text(text), stand_in)
 
     def _count_valid_part(self, text: str, stand_in: str) -> int:
         counter = self._counter
@@ -125,7 +125,7 @@ class Encoding:
         engine = whole_text(self.bpe)
         if engine is None:
             return list(map(self.count, texts))
-        return engine.count_batch(list(map(_checked_window, texts)), num_threads)
+        return engine.count_batch(list(map(_checked_text, texts)), num_threads)
 
     def encode_ordinary_batch(self, texts: Sequence[str], num_threads: int = 8) -> list[list[int]]:
         """`[self.encode_ordinary(text) for text in texts]`, as `count_batch` (tiktoken's name
@@ -133,7 +133,7 @@ class Encoding:
         engine = whole_text(self.bpe)
         if engine is None:
             return list(map(self.encode_ordinary, texts))
-        return engine.encode_batch(list(map(_checked_window, texts)), num_threads)
+        return engine.encode_batch(list(map(_checked_text, texts)), num_threads)
 
     def encode(
         self,
@@ -295,7 +295,7 @@ def _decoder(ranks: Ranks, special_tokens: Mapping[str, int]) -> dict[int, bytes
     return decoder
 
 
-def _checked_window(text: str) -> str:
+def _checked_text(text: str) -> str:
     return text if text.isascii() else _valid_unicode(text)
 
 
