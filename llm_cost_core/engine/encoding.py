@@ -87,12 +87,7 @@ class Encoding:
             raise _not_str(text)
         if not text.isascii():  # ASCII is valid UTF-8: skip the check's copy
             text = _valid_unicode(text)
-        if len(text) > parts.PART_CHARS:
-            return sum(self._count_valid_part(*part) for part in self.parts((text,)))
-        counter = self._counter
-        if counter is None:
-            counter = self._make_counter()
-        return counter(text)
+        return self._count_valid_part(text, "")
 
     def count_stream(self, blocks: Iterable[str]) -> int:
         """`count("".join(blocks))` for text that arrives in blocks, such as a file read a
@@ -112,6 +107,15 @@ class Encoding:
         return self._count_valid_part(_checked_text(text), stand_in)
 
     def _count_valid_part(self, text: str, stand_in: str) -> int:
+        """`count_part` of valid text: a text over `parts.PART_CHARS` characters a part at a time
+        (its last part followed by `stand_in`), so that no count holds more than a part."""
+        if len(text) > parts.PART_CHARS:
+            return sum(
+                self._count_whole(part, inner or stand_in) for part, inner in self.parts((text,))
+            )
+        return self._count_whole(text, stand_in)
+
+    def _count_whole(self, text: str, stand_in: str) -> int:
         counter = self._counter
         if counter is None:
             counter = self._make_counter()
