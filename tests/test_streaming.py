@@ -87,6 +87,10 @@ def test_a_long_text_is_scanned_a_part_at_a_time(monkeypatch):
     assert enc.count(text) == len(text.encode())
     assert enc.count_stream(text[i : i + 100] for i in range(0, len(text), 100)) == len(text)
     assert max(seen) < 64 * 3
+    seen.clear()  # a part handed to a worker is bigger than a part: it is cut again
+    enc = make(Declared(scan))  # nothing cached
+    assert enc.count_part(text, " a") == len(text)
+    assert max(seen) < 64 * 3
 
 
 class Pieces:

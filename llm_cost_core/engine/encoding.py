@@ -87,12 +87,7 @@ class Encoding:
             raise _not_str(text)
         if not text.isascii():  # ASCII is valid UTF-8: skip the check's copy
             text = _valid_unicode(text)
-        if len(text) > parts.PART_CHARS:
-            return sum(self._count_valid_part(*part) for part in self.parts((text,)))
-        counter = self._counter
-        if counter is None:
-            counter = self._make_counter()
-        return counter(text)
+        return self._count_valid_part(text, "")
 
     def count_stream(self, blocks: Iterable[str]) -> int:
         """`count("".join(blocks))` for text that arrives in blocks, such as a file read a
@@ -109,9 +104,18 @@ class Encoding:
     def count_part(self, text: str, stand_in: str = "") -> int:
         """The tokens of `text` within a whole where it is followed by the cut `stand_in` stands
         for (a `Part` from `parts`; "" when `text` ends the whole)."""
-        return self._count_valid_part(_checked_window(text), stand_in)
+        return self._count_valid_part(_checked_text(text), stand_in)
 
     def _count_valid_part(self, text: str, stand_in: str) -> int:
+        """`count_part` of valid text: a text over `parts.PART_CHARS` characters a part at a time
+        (its last part followed by `stand_in`), so that no count holds more than a part."""
+        if len(text) > parts.PART_CHARS:
+            return sum(
+                self._count_whole(part, inner or stand_in) for part, inner in self.parts((text,))
+            )
+        return self._count_whole(text, stand_in)
+
+    def _count_whole(self, text: str, stand_in: str) -> int:
         counter = self._counter
         if counter is None:
             counter = self._make_counter()
@@ -125,7 +129,7 @@ class Encoding:
         engine = whole_text(self.bpe)
         if engine is None:
             return list(map(self.count, texts))
-        return engine.count_batch(list(map(_checked_window, texts)), num_threads)
+        return engine.count_batch(list(map(_checked_text, texts)), num_threads)
 
     def encode_ordinary_batch(self, texts: Sequence[str], num_threads: int = 8) -> list[list[int]]:
         """`[self.encode_ordinary(text) for text in texts]`, as `count_batch` (tiktoken's name
@@ -133,7 +137,7 @@ class Encoding:
         engine = whole_text(self.bpe)
         if engine is None:
             return list(map(self.encode_ordinary, texts))
-        return engine.encode_batch(list(map(_checked_window, texts)), num_threads)
+        return engine.encode_batch(list(map(_checked_text, texts)), num_threads)
 
     def encode(
         self,
@@ -295,7 +299,7 @@ def _decoder(ranks: Ranks, special_tokens: Mapping[str, int]) -> dict[int, bytes
     return decoder
 
 
-def _checked_window(text: str) -> str:
+def _checked_text(text: str) -> str:
     return text if text.isascii() else _valid_unicode(text)
 
 

@@ -84,7 +84,7 @@ class _USD(click.ParamType):
 @prices_option
 @quiet_option
 @price_age_options
-@click.option(
+@click.option(  # the bytes of a line batch; a hidden option for tests, named as it always was
     "--chunk-bytes",
     "batch_bytes",
     type=click.IntRange(min=1),
