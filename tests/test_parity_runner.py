@@ -1,4 +1,4 @@
-"""The shared parity runner (`llm_cost_core.verify.parity`) and `llm-cost parity`: it passes every
+"""The shared parity runner (`llm_cost_core.verify.runner`) and `llm-cost parity`: it passes every
 installed encoding, and it fails, readably, for one that is wrong.
 
 Other encodings may be installed beside the shipped ones (tox's example env adds cl100k-im):

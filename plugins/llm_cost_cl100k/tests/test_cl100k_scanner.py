@@ -157,9 +157,9 @@ def test_branch_case(branch, text, pieces):
 @pytest.fixture(scope="module")
 def reference():
     pytest.importorskip("tiktoken")
-    from llm_cost_core.verify.reference import tiktoken_encoding
+    from llm_cost_core.testing import reference_encoding
 
-    return tiktoken_encoding(lc.get_encoding("cl100k"))
+    return reference_encoding(lc.get_encoding("cl100k"))
 
 
 def test_every_case_is_tiktokens(reference):

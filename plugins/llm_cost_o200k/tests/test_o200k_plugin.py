@@ -114,9 +114,9 @@ def test_vocab_hash_is_tiktokens_pin():
 
 def test_harmony_has_its_evil_corpus_cases():
     """Written by core's tools/gen_evil_corpus.py; o200k_base's are in core's Evil Corpus."""
-    from llm_cost_core.verify import parity
+    from llm_cost_core.testing import read_corpus
 
-    cases = parity.read_corpus(plugin.HARMONY.corpus)
+    cases = read_corpus(plugin.HARMONY.corpus)
     assert {case.encoding for case in cases} == {"o200k_harmony"}
     assert {case.category for case in cases} >= {"special_tokens", "regressions"}
     enc = lc.get_encoding("o200k_harmony")

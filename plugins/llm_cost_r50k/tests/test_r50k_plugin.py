@@ -117,10 +117,10 @@ def test_scanner_is_the_plugins_and_only_for_its_specs():
 
 def test_its_corpus_is_the_evil_corpus_part_for_its_encodings():
     """Written by core's tools/gen_evil_corpus.py (`--check` keeps it current)."""
-    from llm_cost_core.verify import parity
+    from llm_cost_core.testing import read_corpus
 
     assert len(plugin.CORPUS.read_bytes()) < 1_000_000
-    cases = parity.read_corpus(plugin.CORPUS)
+    cases = read_corpus(plugin.CORPUS)
     by_encoding: dict[str, set[str]] = {}
     for case in cases:
         by_encoding.setdefault(case.encoding, set()).add(case.category)

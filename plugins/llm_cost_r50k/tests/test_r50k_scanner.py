@@ -108,10 +108,10 @@ def test_branch_case(branch, text, pieces):
 @pytest.mark.parametrize("name", ["r50k", "p50k"])
 def test_every_case_is_tiktokens(name):
     pytest.importorskip("tiktoken")
-    from llm_cost_core.verify.reference import tiktoken_encoding
+    from llm_cost_core.testing import reference_encoding
 
     enc = lc.get_encoding(name)
-    reference = tiktoken_encoding(enc)
+    reference = reference_encoding(enc)
     for _branch, text, _pieces in ALL_CASES:
         for variant in (text, text * 3, f"x {text} y"):
             assert enc.encode_ordinary(variant) == reference.encode_ordinary(variant), repr(text)
@@ -137,11 +137,11 @@ def test_space_runs_are_p50k_tokens():
 
 def test_long_space_runs_are_tiktokens():
     pytest.importorskip("tiktoken")
-    from llm_cost_core.verify.reference import tiktoken_encoding
+    from llm_cost_core.testing import reference_encoding
 
     for name in ("r50k", "p50k"):
         enc = lc.get_encoding(name)
-        reference = tiktoken_encoding(enc)
+        reference = reference_encoding(enc)
         for run in range(1, 80):
             for text in (" " * run, "a" + " " * run, " " * run + "a", "a" + " " * run + "\n"):
                 assert enc.encode_ordinary(text) == reference.encode_ordinary(text), repr(text)
