@@ -43,7 +43,8 @@ import pytest
 from llm_cost_core._env import flag
 from llm_cost_core.engine.encoding import _valid_unicode
 from llm_cost_core.engine.spec import reference_name
-from llm_cost_core.host.registry import EncodingEntry, canonical, registry
+from llm_cost_core.host.loading import canonical
+from llm_cost_core.host.registry import EncodingEntry, registry
 from llm_cost_core.verify.corpus import Case, default_corpus, read_corpus
 from llm_cost_core.verify.generated import check_generated
 from llm_cost_core.verify.promises import BrokenPromise, check_scanner_promises, promises_made
