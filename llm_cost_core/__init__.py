@@ -29,9 +29,9 @@ if TYPE_CHECKING:
     from llm_cost_core.engine.spec import EncodingSpec, TiktokenReference
     from llm_cost_core.engine.vocab import TiktokenFile
     from llm_cost_core.host.hookspecs import hookimpl
+    from llm_cost_core.models.chat import count_messages
     from llm_cost_core.models.costs import CostEstimate, estimate_cost
     from llm_cost_core.prices.prices import ModelPrice
-    from llm_cost_core.records.chat import count_messages
 else:
     _LAZY = {
         "CostEstimate": ".models.costs",
@@ -42,7 +42,7 @@ else:
         "TiktokenFile": ".engine.vocab",
         "TiktokenReference": ".engine.spec",
         "hookimpl": ".host.hookspecs",
-        "count_messages": ".records.chat",
+        "count_messages": ".models.chat",
         "estimate_cost": ".models.costs",
         "regex_scanner": ".engine.scanner",
     }

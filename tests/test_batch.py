@@ -82,7 +82,7 @@ def batch_file(n: int, seed: int = 17) -> list[dict]:
 
 def expected_tokens(line: dict) -> int:
     """The count, from tiktoken and OpenAI's documented chat overhead, independently of
-    llm_cost_core.records.chat: 3 per message, 1 per name, 3 to prime the reply."""
+    llm_cost_core.models.chat: 3 per message, 1 per name, 3 to prime the reply."""
     body = line["body"]
     ref = cached_reference(lc.encoding_name_for_model(body["model"]))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from llm_cost_core.records.chat import MessagesError, count_messages
+from llm_cost_core.models.chat import MessagesError, count_messages
 
 
 def cookbook(reference, messages: list[dict]) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import llm_cost_core as lc
-from llm_cost_core.records import chat
+from llm_cost_core.models import chat
 
 LITELLM_FILE = Path(__file__).parent / "golden" / "inputs" / "litellm-prices.json"
 CHAT = [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Count me."}]

@@ -159,7 +159,7 @@ def test_a_byte_order_mark_is_allowed_on_the_first_line_and_kept(encoding_name):
 
 def test_a_dotted_field_and_a_messages_list(encoding_name):
     enc = lc.get_encoding(encoding_name)
-    from llm_cost_core.records.chat import count_messages
+    from llm_cost_core.models.chat import count_messages
 
     chat = [{"role": "user", "content": "hi there"}]
     lines = [
@@ -504,7 +504,7 @@ def _fine_tuning_jsonl(n: int) -> tuple[bytes, list[list[dict]]]:
 def test_the_readme_pipe_example_counts_every_chat_line(tmp_path):
     """The README's own `pipe` line, run as written on a chat (fine-tuning) JSONL file."""
     needs("o200k")
-    from llm_cost_core.records.chat import count_messages
+    from llm_cost_core.models.chat import count_messages
 
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     line = next(row for row in readme.splitlines() if row.startswith("$ llm-cost pipe "))

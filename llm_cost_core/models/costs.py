@@ -81,7 +81,7 @@ def estimate_cost(
         if text is not None:
             input_tokens = encoding.count(text)
         else:
-            from llm_cost_core.records.chat import count_messages
+            from llm_cost_core.models.chat import count_messages
 
             input_tokens = count_messages(encoding, list(messages or ()))
     else:  # nothing to count: the encoding is named when it is installed

@@ -1,3 +1,3 @@
-"""JSONL records: chat messages, Batch API requests, and the per-line counting and pricing that
-`pipe` (and the Dask runner) apply to each line.
+"""JSONL records: Batch API requests, and the per-line counting and pricing that `pipe` (and the
+Dask runner) apply to each line.
 """

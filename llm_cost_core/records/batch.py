@@ -22,7 +22,7 @@ from typing import Any
 
 import attrs
 
-from llm_cost_core.records.chat import Counter, MessagesError, count_messages
+from llm_cost_core.models.chat import Counter, MessagesError, count_messages
 
 CHAT = "/v1/chat/completions"
 RESPONSES = "/v1/responses"

@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from llm_cost_core.models.chat import MessagesError, count_messages
 from llm_cost_core.prices.money import exact_sum, per_million, usd
 from llm_cost_core.prices.prices import ModelPrice, PriceTable
 from llm_cost_core.records.batch import (
@@ -26,7 +27,6 @@ from llm_cost_core.records.batch import (
     is_request,
     request_model,
 )
-from llm_cost_core.records.chat import MessagesError, count_messages
 
 KEY = "llm_cost"
 JSON_WHITESPACE = b" \t\r\n"

@@ -21,8 +21,8 @@ from llm_cost_core.engine.scanner import regex_scanner
 from llm_cost_core.host import hookspecs
 from llm_cost_core.host.loading import canonical
 from llm_cost_core.host.registry import Registry
+from llm_cost_core.models.chat import count_messages
 from llm_cost_core.records import lines as pipe
-from llm_cost_core.records.chat import count_messages
 
 NATIVE = "llm-cost-native"
 
