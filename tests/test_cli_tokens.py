@@ -21,8 +21,8 @@ import llm_cost_core as lc
 from llm_cost_core.cli.app import main
 from llm_cost_core.cli.commands import tokens as show_tokens
 from llm_cost_core.cli.commands.tokens import encode, escape, parse_ids, truncated
-from llm_cost_core.cli.inputs import decode_utf8
 from llm_cost_core.errors import InputError
+from llm_cost_core.jobs.inputs import decode_utf8
 
 _BESIDE = Path(sys.executable).with_name("llm-cost")
 LLM_COST = str(_BESIDE) if _BESIDE.exists() else shutil.which("llm-cost") or "llm-cost"

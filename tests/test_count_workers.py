@@ -11,8 +11,8 @@ import llm_cost_core as lc
 from llm_cost_core.cli import counting
 from llm_cost_core.cli.app import main
 from llm_cost_core.cli.counting import CountPool
-from llm_cost_core.cli.inputs import decode_utf8
 from llm_cost_core.errors import InputError
+from llm_cost_core.jobs.inputs import decode_utf8
 
 TEXT = (
     "Héllo wörld, 日本語のテキスト 😀\r\n  indented line\n/etc/passwd\nx.\n/y\n"

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 import llm_cost_core as lc
-from llm_cost_core.cli.pipe_run import Source, run_pipe
+from llm_cost_core.jobs.pipe import Source, run_pipe
 from llm_cost_core.records.lines import PipeSettings
 
 _BESIDE = Path(sys.executable).with_name("llm-cost")

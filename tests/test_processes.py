@@ -16,9 +16,9 @@ import threading
 import pytest
 from test_pipe import CLEAN_ENV, LLM_COST, needs
 
-from llm_cost_core.cli.pipe_run import Source, run_pipe
-from llm_cost_core.cli.processes import OrderedPool
 from llm_cost_core.errors import WorkerError
+from llm_cost_core.jobs.pipe import Source, run_pipe
+from llm_cost_core.jobs.processes import OrderedPool
 from llm_cost_core.records.lines import PipeSettings
 
 POSIX = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")

@@ -21,9 +21,9 @@ from test_plugins import make_plugin, toy  # noqa: F401  (fixture)
 
 import llm_cost_core as lc
 import llm_cost_core.cli.app
-from llm_cost_core.cli.inputs import decode_utf8
 from llm_cost_core.host.loading import PluginWarning
 from llm_cost_core.host.registry import Registry
+from llm_cost_core.jobs.inputs import decode_utf8
 
 
 def counted_replace(data: bytes) -> tuple[str, int]:

@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 from test_segments import Declared, make, words
 
 import llm_cost_core as lc
-from llm_cost_core.cli import inputs
 from llm_cost_core.cli.app import main
-from llm_cost_core.cli.inputs import TextStream, decode_utf8
 from llm_cost_core.engine import parts
 from llm_cost_core.engine.parts import SPACE_CUT, SPACE_OR_LINE_CUT, cut
 from llm_cost_core.errors import InputError
+from llm_cost_core.jobs import inputs
+from llm_cost_core.jobs.inputs import TextStream, decode_utf8
 
 # Characters that make cuts, break them (whitespace after a space) or straddle them (pairs).
 PARTS = [" ", "  ", " \n", "\n", "\t", "\r\n", "\x1c", "\u3000", "\xa0", "a", "Hello", "'s", "1",

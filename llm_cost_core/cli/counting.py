@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from llm_cost_core.cli.inputs import TextStream, out_of_memory, warn_replaced
 from llm_cost_core.cli.output import error_line
 from llm_cost_core.cli.progress import Progress
 from llm_cost_core.errors import InputError
+from llm_cost_core.jobs.inputs import TextStream, out_of_memory, warn_replaced
 
 if TYPE_CHECKING:
-    from llm_cost_core.cli.processes import OrderedPool
     from llm_cost_core.engine.encoding import Encoding
+    from llm_cost_core.jobs.processes import OrderedPool
 
 WORKER_PART_CHARS = 4 << 20  # the parts a worker is given: several engine parts, for fewer tasks
 
@@ -101,7 +101,7 @@ class CountPool:
     def _start(self) -> OrderedPool:
         if self._pool is None:
             from llm_cost_core import get_encoding
-            from llm_cost_core.cli.processes import OrderedPool  # multiprocessing: when needed
+            from llm_cost_core.jobs.processes import OrderedPool  # multiprocessing: when needed
 
             self.encoding.count("")  # a vocab that cannot load fails here, once, not in workers
             self._pool = OrderedPool(self.workers, get_encoding, (self.encoding.name,))

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 import click
 
-from llm_cost_core.cli.inputs import TextStream
+from llm_cost_core.jobs.inputs import TextStream
 
 MIN_BYTES = 4_000_000
 """A count shows progress once it has read this much, or from the start for a file this big."""

@@ -4,8 +4,7 @@ Lines are bytes split on b"\\n" only (JSON text may hold U+2028, which `str.spli
 split). A good line is kept byte for byte: the `"llm_cost"` key is inserted as text before the
 object's closing brace instead of re-serialising the object, which would change its number
 formats, escapes and spacing. Any other line is written through unchanged, with the reason.
-The run loop that reads inputs and hands line batches to workers is the command line's
-(`cli/pipe_run.py`).
+The run loop that reads inputs and hands line batches to workers is `jobs/pipe.py`.
 """
 
 from __future__ import annotations

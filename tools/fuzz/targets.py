@@ -15,12 +15,12 @@ import json
 from importlib.metadata import entry_points
 
 import llm_cost_core as lc
-from llm_cost_core.cli import inputs
 from llm_cost_core.engine import parts
 from llm_cost_core.engine.scanner import regex_scanner
 from llm_cost_core.host import hookspecs
 from llm_cost_core.host.loading import canonical
 from llm_cost_core.host.registry import Registry
+from llm_cost_core.jobs import inputs
 from llm_cost_core.models.chat import count_messages
 from llm_cost_core.records import lines as pipe
 

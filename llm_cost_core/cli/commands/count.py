@@ -11,9 +11,9 @@ import click
 
 from llm_cost_core.cli.commands import tokens as show_tokens
 from llm_cost_core.cli.counting import count_files
-from llm_cost_core.cli.inputs import STDIN, decode_utf8, warn_replaced
 from llm_cost_core.cli.options import chosen, encoding_options, workers_option
 from llm_cost_core.cli.progress import quiet_option, wanted
+from llm_cost_core.jobs.inputs import STDIN, decode_utf8, warn_replaced
 
 
 @click.command("count")

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from llm_cost_core.cli.counting import count_files
-from llm_cost_core.cli.inputs import STDIN
 from llm_cost_core.cli.options import (
     as_of,
     chosen,
@@ -22,6 +21,7 @@ from llm_cost_core.cli.options import (
     workers_option,
 )
 from llm_cost_core.cli.output import print_table
+from llm_cost_core.jobs.inputs import STDIN
 from llm_cost_core.models.resolve import installed_encoding_for_model, price_at, price_table
 from llm_cost_core.prices.money import usd
 

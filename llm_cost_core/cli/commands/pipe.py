@@ -14,7 +14,6 @@ from typing import Any
 
 import click
 
-from llm_cost_core.cli.inputs import STDIN, STDIN_LABEL, check_input, open_input
 from llm_cost_core.cli.options import (
     chosen,
     dumps,
@@ -26,8 +25,9 @@ from llm_cost_core.cli.options import (
     workers_option,
 )
 from llm_cost_core.cli.output import EXIT_QUOTA
-from llm_cost_core.cli.pipe_run import LINE_BATCH_BYTES, Source, run_pipe
 from llm_cost_core.cli.progress import Progress, quiet_option, wanted
+from llm_cost_core.jobs.inputs import STDIN, STDIN_LABEL, check_input, open_input
+from llm_cost_core.jobs.pipe import LINE_BATCH_BYTES, Source, run_pipe
 from llm_cost_core.models.resolve import price_table
 from llm_cost_core.prices.money import parse_money
 from llm_cost_core.records.lines import PipeSettings, PipeStats, cost

@@ -10,7 +10,6 @@ from typing import Any
 import click
 
 from llm_cost_core.cli.counting import count_files
-from llm_cost_core.cli.inputs import STDIN
 from llm_cost_core.cli.options import (
     chosen,
     dumps,
@@ -22,6 +21,7 @@ from llm_cost_core.cli.options import (
     workers_option,
 )
 from llm_cost_core.cli.output import print_table
+from llm_cost_core.jobs.inputs import STDIN
 from llm_cost_core.prices.money import per_million, usd
 
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from llm_cost_core.cli.inputs import STDIN, TextStream, decode_utf8, warn_replaced
 from llm_cost_core.errors import InputError
+from llm_cost_core.jobs.inputs import STDIN, TextStream, decode_utf8, warn_replaced
 
 if TYPE_CHECKING:
     from llm_cost_core.engine.encoding import Encoding

@@ -17,8 +17,8 @@ from typing import BinaryIO
 
 import attrs
 
-from llm_cost_core.cli.inputs import out_of_memory, read_error
 from llm_cost_core.errors import InputError
+from llm_cost_core.jobs.inputs import out_of_memory, read_error
 from llm_cost_core.prices.money import per_million, usd
 from llm_cost_core.records.lines import (
     LineBatchResult,
@@ -93,7 +93,7 @@ def _results(
         for batch in batches:
             yield batch, counter.count_lines(batch.lines, batch.starts_source)
         return
-    from llm_cost_core.cli.processes import OrderedPool  # multiprocessing: when needed
+    from llm_cost_core.jobs.processes import OrderedPool  # multiprocessing: when needed
 
     given: collections.deque[LineBatch] = collections.deque()  # the batches in flight, in order
 
