@@ -160,6 +160,18 @@ def workers_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..
     )
 
 
+def dask_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--dask SCHEDULER, shared by `count` and `pipe` (see llm_cost_core.dask, imported only
+    when it is given)."""
+    return click.option(
+        "--dask",
+        "dask_address",
+        metavar="SCHEDULER",
+        help=f"{what}: SCHEDULER is a scheduler's address, or `local` for a cluster of this "
+        "machine's cores (needs pip install 'llm-cost-core[dask]').",
+    )
+
+
 def encoding_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """-e/--encoding and -m/--model, shared by every command that counts."""
     func = click.option(
@@ -227,6 +239,7 @@ def resolve_encoding(
 @workers_option("Count each input with N processes (0: one per CPU), in parts of about 4 MB.")
 @show_tokens.token_options
 @progress.quiet_option
+@dask_option("Count the FILEs (paths, globs, fsspec URLs) on Dask, one task per file")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
 def count(
     encoding: str | None,
@@ -241,6 +254,7 @@ def count(
     truncate: int | None,
     allow_special: bool,
     quiet: bool,
+    dask_address: str | None,
     files: tuple[str, ...],
 ) -> None:
     """Count the tokens of FILEs (stdin when none, or -), or of --text.
@@ -255,6 +269,13 @@ def count(
     mode = show_tokens.mode(flags, truncate, allow_special, as_json)
     if allow_special and workers > 1:
         raise click.UsageError("--allow-special counts in one process; leave out --workers")
+    if dask_address is not None and (
+        texts or mode is not None or allow_special or workers > 1 or not files
+    ):
+        raise click.UsageError(
+            "--dask counts FILEs only: name them, and leave out --text, --workers, "
+            "--allow-special and the token views"
+        )
     enc = resolve_encoding(encoding, model, prices_file)
     if mode is not None:
         show_tokens.run(enc, mode, texts, files, truncate, allow_special, as_json)
@@ -267,6 +288,19 @@ def count(
     if texts:
         for label, text in zip(labels, map(_checked_text, texts), strict=True):
             rows.append({"input": label, "tokens": counter(text)})
+    elif dask_address is not None:
+        from . import dask
+
+        found = dask.shards(files)
+        labels = [shard.label for shard in found]
+        for result in dask.count_dataset(found, enc.name, address=dask_address):
+            if result.tokens is None:  # as _count_files says it
+                if len(found) == 1:
+                    raise click.ClickException(str(result.error))
+                _error(str(result.error))
+                continue
+            warn_replaced(result.label, result.replaced_bytes)
+            rows.append({"input": result.label, "tokens": result.tokens})
     else:
         show_progress = progress.wanted(quiet)
         single = len(labels) == 1

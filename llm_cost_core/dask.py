@@ -76,6 +76,10 @@ class BadLineLog:
     def messages(self) -> list[str]:
         return [message for message, _ in self.shown]
 
+    def hidden(self) -> collections.Counter[str]:
+        """How many lines of each reason are not among `messages`."""
+        return self.reasons - collections.Counter(reason for _, reason in self.shown)
+
 
 @attrs.define
 class ShardSummary:
