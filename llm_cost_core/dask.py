@@ -26,6 +26,7 @@ from typing import Any
 import attrs
 
 from .errors import InputError, LLMCostError
+from .inputs import open_input
 from .pipe import LineCounter, PipeStats, Source, cost, run_pipe
 
 INSTALL = "pip install 'llm-cost-core[dask]'"
@@ -122,8 +123,10 @@ class ShardCount:
 
 @attrs.frozen
 class Shard:
-    """A file of the dataset: its label in messages, and an fsspec `OpenFile` (picklable, so a
-    worker opens it where it runs; compression is taken from the name, as fsspec infers it)."""
+    """A file of the dataset: its label in messages, and what a worker opens where it runs: a
+    local path, opened as the pipe command opens its files, or an fsspec `OpenFile` (picklable),
+    for another filesystem or a compressed file (compression taken from the name, as fsspec
+    infers it: `.gz`, `.bz2`, `.xz`, `.zst`, ...)."""
 
     label: str
     file: Any
@@ -168,8 +171,11 @@ def shards(patterns: str | Sequence[str]) -> list[Shard]:
                 for name in names
             ]
         for label, name in matches:
-            opened = fsspec.core.OpenFile(fs, name, "rb", compression=infer_compression(name))
-            found.append(Shard(label, opened))
+            compression = infer_compression(name)
+            if local and compression is None:
+                found.append(Shard(label, name))
+            else:
+                found.append(Shard(label, fsspec.core.OpenFile(fs, name, "rb", compression)))
     return found
 
 
@@ -218,6 +224,8 @@ def _pipe_shard(
 
 
 def _open(label: str, file: Any) -> Any:
+    if isinstance(file, str):
+        return open_input(file)
     try:
         return file.open()
     except OSError as exc:
@@ -265,7 +273,7 @@ def scheduler(address: str | None) -> Iterator[int]:
                     n_workers=os.cpu_count() or 1,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=":0",  # any free port: no clash, no warning
                     silence_logs=logging.ERROR,
                 )
             )
