@@ -396,3 +396,39 @@ def test_bad_line_logs_merged_in_order_are_one_log():
         first.merge(second)
         assert (first.shown, first.reasons) == (whole.shown, whole.reasons), cut
     assert whole.hidden() == {"reason 1": 4, "reason 2": 2}
+
+
+# -- Spark: the guide's recipe, run as written -----------------------------------------------------
+
+GUIDE = Path(__file__).resolve().parent.parent / "docs" / "guides" / "datasets.md"
+
+
+def spark_recipe() -> str:
+    """The Python block of the guide's Spark section."""
+    section = GUIDE.read_text(encoding="utf-8").split("\n## Spark\n", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_spark_recipe_counts_what_count_batch_counts(tmp_path, monkeypatch):
+    pytest.importorskip("pyspark")
+    pytest.importorskip("pandas")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("Spark needs Java")
+    texts = varied_texts(120)
+    data = tmp_path / "data"
+    data.mkdir()
+    for part in range(3):
+        lines = [json.dumps({"id": i, "text": t}) for i, t in enumerate(texts[part::3])]
+        (data / f"part-{part}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    exec(compile(spark_recipe(), str(GUIDE), "exec"), namespace)
+    from llm_cost_core.dask import count_batch
+
+    assert namespace["total"] == sum(count_batch(texts, "o200k")) > 0
+
+
+def test_the_spark_recipe_is_found():
+    """The block the Spark test runs is the recipe, whether or not Spark is here."""
+    recipe = spark_recipe()
+    assert "mapInPandas" in recipe and "count_batch" in recipe and "total =" in recipe
