@@ -158,18 +158,7 @@ def shards(patterns: str | Sequence[str]) -> list[Shard]:
             names = sorted(name for name in fs.glob(path) if not fs.isdir(name))
             if not names:
                 raise InputError(f"{pattern}: no file matches")
-            relative = local and not os.path.isabs(pattern)
-            matches = [
-                (
-                    os.path.relpath(name)
-                    if relative
-                    else name
-                    if local
-                    else fs.unstrip_protocol(name),
-                    name,
-                )
-                for name in names
-            ]
+            matches = [(_label(fs, name, local, pattern), name) for name in names]
         for label, name in matches:
             compression = infer_compression(name)
             if local and compression is None:
@@ -177,6 +166,13 @@ def shards(patterns: str | Sequence[str]) -> list[Shard]:
             else:
                 found.append(Shard(label, fsspec.core.OpenFile(fs, name, "rb", compression)))
     return found
+
+
+def _label(fs: Any, name: str, local: bool, pattern: str) -> str:
+    """A glob's match named as the pattern was: relative to here, absolute, or as a URL."""
+    if not local:
+        return str(fs.unstrip_protocol(name))
+    return name if os.path.isabs(pattern) or "://" in pattern else os.path.relpath(name)
 
 
 def output_name(prefix: str, index: int) -> str:

@@ -421,6 +421,7 @@ def test_the_spark_recipe_counts_what_count_batch_counts(tmp_path, monkeypatch):
         lines = [json.dumps({"id": i, "text": t}) for i, t in enumerate(texts[part::3])]
         (data / f"part-{part}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)  # executors: this venv's packages
     namespace: dict[str, object] = {}
     exec(compile(spark_recipe(), str(GUIDE), "exec"), namespace)
     from llm_cost_core.dask import count_batch

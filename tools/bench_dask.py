@@ -14,7 +14,9 @@ between configurations, measured in the same run on the same data, are the figur
 Configurations, each a fresh `llm-cost` process, wall time start-up included:
 `pipe --workers 1`, `pipe --workers 2`, `pipe --dask local` (starts its own LocalCluster of one
 worker process per core), and `pipe --dask ADDRESS` on a LocalCluster of 1 and of 2 worker
-processes started beforehand by this tool (the cluster's start-up not timed). Data under
+processes started beforehand by this tool, whose workers are restarted before every timed run
+(fresh processes, as `--workers` has: no vocab loaded, no cache kept from the run before; the
+scheduler's start-up is not timed, the workers' is, mostly). Data under
 bench-data/dask/, results in bench-results/ (both git-ignored). Needs the dask extra.
 """
 
@@ -97,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("-m", "--model", default="gpt-4o")
     args = parser.parse_args(argv)
-    from distributed import LocalCluster
+    from distributed import Client, LocalCluster
 
     paths = build(args.size_mb, args.shards, args.corpus_mb)
     folder = paths[0].parent
@@ -127,11 +129,14 @@ def main(argv: list[str] | None = None) -> int:
             for n, cluster in clusters.items()
         },
     }
+    clients = {n: Client(cluster) for n, cluster in clusters.items()}
     times: dict[str, list[float]] = {name: [] for name in configurations}
     totals = set()
     try:
         for _ in range(args.runs):  # alternating, so that the machine's load hits each alike
             for name, argv_ in configurations.items():
+                for client in clients.values():  # fresh workers: no vocab, no cache kept
+                    client.restart()
                 seconds, summary = timed(argv_, folder)
                 times[name].append(seconds)
                 for key in ("seconds", "mb_per_s", "workers"):
@@ -139,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
                 totals.add(json.dumps(summary, sort_keys=True))
                 print(f"{name}: {seconds:.1f} s", file=sys.stderr)
     finally:
-        for cluster in clusters.values():
+        for n, cluster in clusters.items():
+            clients[n].close()
             cluster.close()
     if len(totals) != 1:
         raise SystemExit(f"the configurations' totals differ: {sorted(totals)}")
