@@ -65,6 +65,18 @@ def workers_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..
     )
 
 
+def dask_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--dask SCHEDULER, shared by `count` and `pipe` (see llm_cost_core.dask, imported only
+    when it is given)."""
+    return click.option(
+        "--dask",
+        "dask_address",
+        metavar="SCHEDULER",
+        help=f"{what}: SCHEDULER is a scheduler's address, or `local` for a cluster of this "
+        "machine's cores (needs pip install 'llm-cost-core[dask]').",
+    )
+
+
 def prices_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """--prices FILE: a user's price table on top of the plugins' (env LLM_COST_PRICES)."""
     return click.option(

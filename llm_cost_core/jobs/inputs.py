@@ -89,8 +89,11 @@ class TextStream:
     file of any size is counted in bounded memory. Invalid UTF-8 is replaced exactly as
     `decode_utf8` does on the whole; `replaced_bytes` and `size` are final once iterated."""
 
-    def __init__(self, path: str, stdin: BinaryIO | None = None) -> None:
-        self.label = STDIN_LABEL if path == STDIN else path
+    def __init__(self, path: str, stdin: BinaryIO | None = None, label: str | None = None) -> None:
+        """`stdin`: the stream read for `-` (standard input when None), which the caller closes;
+        `label` names it in messages (a dataset's shard opened elsewhere)."""
+        self.label = label or (STDIN_LABEL if path == STDIN else path)
+        self._where = "standard input" if path == STDIN and not label else self.label
         self.replaced_bytes = 0
         self.size = 0
         if path == STDIN:
@@ -119,8 +122,7 @@ class TextStream:
             try:
                 data = self._handle.read(BLOCK)
             except OSError as exc:
-                where = "standard input" if not self._owned else self.label
-                raise read_error(where, exc) from None
+                raise read_error(self._where, exc) from None
             if not data:
                 break
             self.size += len(data)
@@ -137,8 +139,7 @@ class TextStream:
         try:
             data = self._handle.read()
         except OSError as exc:
-            where = "standard input" if not self._owned else self.label
-            raise InputError(f"cannot read {where}: {exc.strerror or exc}") from None
+            raise InputError(f"cannot read {self._where}: {exc.strerror or exc}") from None
         self.size = len(data)
         return data
 

@@ -86,6 +86,16 @@ class RequestTotals:
                 (self.max_output_usd or Decimal(0), priced.max_output_usd)
             )
 
+    def merge(self, other: RequestTotals) -> None:
+        """Add the totals of the same model's requests counted elsewhere (another shard)."""
+        self.lines += other.lines
+        self.input_tokens += other.input_tokens
+        self.max_output_tokens += other.max_output_tokens
+        self.lines_without_max_output += other.lines_without_max_output
+        for name in ("input_usd", "max_output_usd"):
+            amounts = [a for a in (getattr(self, name), getattr(other, name)) if a is not None]
+            setattr(self, name, exact_sum(amounts) if amounts else None)
+
 
 @attrs.frozen
 class PipeSettings:
@@ -116,6 +126,20 @@ class PipeStats:
 
     def add_request(self, priced: PricedRequest) -> None:
         self.requests.setdefault(priced.request.model, RequestTotals()).add(priced)
+
+    def merge(self, other: PipeStats) -> None:
+        """Add what a run over other input did (a shard counted elsewhere), so that the shards'
+        stats, merged in input order, are those of one run over them all. A stop (quota or
+        --fail-fast) is kept from the first run that had one."""
+        self.lines += other.lines
+        self.failed += other.failed
+        self.tokens += other.tokens
+        self.bytes += other.bytes
+        self.seconds += other.seconds
+        self.stopped_by_quota = self.stopped_by_quota or other.stopped_by_quota
+        self.fail_fast = self.fail_fast or other.fail_fast
+        for model, totals in other.requests.items():
+            self.requests.setdefault(model, RequestTotals()).merge(totals)
 
 
 class _BadLine(Exception):

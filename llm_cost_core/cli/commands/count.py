@@ -11,7 +11,8 @@ import click
 
 from llm_cost_core.cli.commands import tokens as show_tokens
 from llm_cost_core.cli.counting import count_files
-from llm_cost_core.cli.options import chosen, encoding_options, workers_option
+from llm_cost_core.cli.options import chosen, dask_option, encoding_options, workers_option
+from llm_cost_core.cli.output import error_line
 from llm_cost_core.cli.progress import quiet_option, wanted
 from llm_cost_core.jobs.inputs import STDIN, decode_utf8, warn_replaced
 
@@ -30,6 +31,7 @@ from llm_cost_core.jobs.inputs import STDIN, decode_utf8, warn_replaced
 @workers_option("Count each input with N processes (0: one per CPU), in parts of about 4 MB.")
 @show_tokens.token_options
 @quiet_option
+@dask_option("Count the FILEs (paths, globs, fsspec URLs) on Dask, one task per file")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
 def command(
     encoding: str | None,
@@ -44,6 +46,7 @@ def command(
     truncate: int | None,
     allow_special: bool,
     quiet: bool,
+    dask_address: str | None,
     files: tuple[str, ...],
 ) -> None:
     """Count the tokens of FILEs (stdin when none, or -), or of --text.
@@ -58,6 +61,13 @@ def command(
     mode = show_tokens.mode(flags, truncate, allow_special, as_json)
     if allow_special and workers > 1:
         raise click.UsageError("--allow-special counts in one process; leave out --workers")
+    if dask_address is not None and (
+        texts or mode is not None or allow_special or workers > 1 or not files
+    ):
+        raise click.UsageError(
+            "--dask counts FILEs only: name them, and leave out --text, --workers, "
+            "--allow-special and the token views"
+        )
     enc = chosen(encoding, model, prices_file).encoding
     if mode is not None:
         show_tokens.run(enc, mode, texts, files, truncate, allow_special, as_json)
@@ -72,6 +82,19 @@ def command(
     if texts:
         for label, text in zip(labels, map(_checked_text, texts), strict=True):
             rows.append({"input": label, "tokens": counter(text)})
+    elif dask_address is not None:
+        from llm_cost_core import dask
+
+        found = dask.shards(files)
+        labels = [shard.label for shard in found]
+        for result in dask.count_dataset(found, enc.name, address=dask_address):
+            if result.tokens is None:  # as count_files says it
+                if len(found) == 1:
+                    raise click.ClickException(str(result.error))
+                error_line(str(result.error))
+                continue
+            warn_replaced(result.label, result.replaced_bytes)
+            rows.append({"input": result.label, "tokens": result.tokens})
     else:
         counted = count_files(enc, labels, workers, wanted(quiet), count_stream)
         for stream, n, _ in counted:

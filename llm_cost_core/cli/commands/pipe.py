@@ -16,6 +16,7 @@ import click
 
 from llm_cost_core.cli.options import (
     chosen,
+    dask_option,
     dumps,
     encoding_options,
     price_age_options,
@@ -84,6 +85,16 @@ class _USD(click.ParamType):
 @prices_option
 @quiet_option
 @price_age_options
+@dask_option(
+    "Count the FILEs (paths, globs, fsspec URLs) on Dask, one task per file, for "
+    "--summary and --output only"
+)
+@click.option(
+    "--output",
+    metavar="PREFIX",
+    help="With --dask: write each FILE's counted lines to PREFIX00000.jsonl, PREFIX00001.jsonl, "
+    "... (any fsspec URL), in order.",
+)
 @click.option(  # the bytes of a line batch; a hidden option for tests, named as it always was
     "--chunk-bytes",
     "batch_bytes",
@@ -106,6 +117,8 @@ def command(
     quiet: bool,
     max_price_age: int | None,
     ignore_price_age: bool,
+    dask_address: str | None,
+    output: str | None,
     batch_bytes: int,
     files: tuple[str, ...],
 ) -> None:
@@ -132,29 +145,43 @@ def command(
             warnings.warn(f"no price for model {model!r}; cost_usd is left out", stacklevel=1)
     if max_cost is not None and rate is None:
         raise click.UsageError("--max-cost needs -m MODEL with a known price")
-    sources = _sources(files)
+    if dask_address is not None or output is not None:
+        stops = fail_fast or max_tokens is not None or max_cost is not None
+        _check_dask_usage(dask_address, output, summary, files, workers, stops)
     bad_lines = BadLines()
     if prices_file:
         price_table(prices_file)  # a bad price file is the command's error, not every line's
     settings = PipeSettings(enc.name, field, rate, prices_file)
-    with Progress("pipe", _total_size(files), wanted(quiet), min_bytes=0) as bar:
+    if dask_address is not None:
+        from llm_cost_core import dask
 
-        def on_bad_line(message: str) -> None:
-            bar.clear()
-            bad_lines.report(message)
-
-        stats = run_pipe(
-            sources,
-            sys.stdout.buffer,
-            settings,
-            workers=workers,
-            max_tokens=max_tokens,
-            max_cost=max_cost,
-            fail_fast=fail_fast,
-            on_bad_line=on_bad_line,
-            batch_bytes=batch_bytes,
-            on_progress=bar.update,
+        done = dask.pipe_dataset(
+            files, settings, output=output, address=dask_address, keep=BadLines.SHOWN
         )
+        for message in done.bad_lines.messages:  # as one process would have said them
+            bad_lines.report(message)
+        bad_lines.seen.update(done.bad_lines.hidden())
+        stats, workers = done.stats, done.workers
+    else:
+        sources = _sources(files)
+        with Progress("pipe", _total_size(files), wanted(quiet), min_bytes=0) as bar:
+
+            def on_bad_line(message: str) -> None:
+                bar.clear()
+                bad_lines.report(message)
+
+            stats = run_pipe(
+                sources,
+                sys.stdout.buffer,
+                settings,
+                workers=workers,
+                max_tokens=max_tokens,
+                max_cost=max_cost,
+                fail_fast=fail_fast,
+                on_bad_line=on_bad_line,
+                batch_bytes=batch_bytes,
+                on_progress=bar.update,
+            )
     bad_lines.summarise()
     if stats.requests:  # the batch prices the Batch request lines used
         table = price_table(prices_file)
@@ -175,6 +202,31 @@ def command(
                 if field
                 else "; a line needs a 'text' or 'messages' field, or name one with --field PATH"
             )
+        )
+
+
+def _check_dask_usage(
+    dask_address: str | None,
+    output: str | None,
+    summary: bool,
+    files: tuple[str, ...],
+    workers: int,
+    stops: bool,
+) -> None:
+    """--dask counts the files where they are and sends back totals: it writes no lines on
+    stdout and has no single line order to stop in."""
+    if dask_address is None:
+        raise click.UsageError("--output PREFIX writes shards with --dask only")
+    if not (summary or output):
+        raise click.UsageError("--dask writes no lines on stdout: give --summary, --output or both")
+    if not files or STDIN in files:
+        raise click.UsageError("--dask reads FILEs, not standard input")
+    if workers > 1:
+        raise click.UsageError("--dask counts on the cluster's workers; leave out --workers")
+    if stops:
+        raise click.UsageError(
+            "--max-tokens, --max-cost and --fail-fast stop at a line, and --dask counts the "
+            "files at the same time; leave them out"
         )
 
 
