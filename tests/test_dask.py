@@ -24,10 +24,10 @@ from pathlib import Path
 
 import pytest
 from fakedist import toy, write_plugin
-from llm_cost_core.records.lines import LineCounter, PipeSettings
 from textgen import varied_texts
 
 from llm_cost_core.cli.app import main
+from llm_cost_core.records.lines import LineCounter, PipeSettings
 
 SHARDS = 5
 RECORDS_PER_SHARD = 260
