@@ -17,10 +17,11 @@ A scanner may carry optional attributes that the count path reads (a plain funct
   is followed by a character that is not White_Space, that the pieces before such a space are
   the same whatever follows it, and that the pieces from it on are those of the text from it on
   (no look-behind). `Encoding.count` then counts text as independent, cacheable segments (see
-  segments.py). A plugin that sets it proves it with a test against its own pattern.
+  segments.py), and cuts long texts and streams into parts there (parts.py). A plugin that
+  sets it proves it with `llm_cost_core.testing`'s promise checks.
 - `splits_after_newline` (bool), read only with `splits_before_space`: the same three promises
   for the position just after a line feed that is followed by a character that is neither
-  whitespace (to Python) nor `/`. Long texts and streams are then also cut into windows at line
+  whitespace (to Python) nor `/`. Long texts and streams are then also cut into parts at line
   breaks, so text without spaces (lists, minified JSON, logs) is counted in bounded memory too.
 """
 
