@@ -16,7 +16,6 @@ from typing import Any
 
 import llm_cost_core
 from llm_cost_core.engine.flatvocab import FlatRanks
-from llm_cost_core.engine.scanner import Scanner
 from llm_cost_core.engine.spec import EncodingSpec, Ranks
 
 from . import _native
@@ -61,7 +60,7 @@ class NativeScanner:
 
 
 @llm_cost_core.hookimpl(tryfirst=True)
-def make_scanner(spec: EncodingSpec) -> Scanner | None:
+def make_scanner(spec: EncodingSpec) -> llm_cost_core.Scanner | None:
     """The native scanner when the pattern is one it knows, before any plugin's Python one."""
     if not enabled():
         return None

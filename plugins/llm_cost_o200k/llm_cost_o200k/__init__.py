@@ -83,7 +83,7 @@ def register_encodings(register: Callable[[lc.EncodingSpec], None]) -> None:
 
 
 @lc.hookimpl
-def make_scanner(spec: lc.EncodingSpec) -> scanner.Scanner | None:
+def make_scanner(spec: lc.EncodingSpec) -> lc.Scanner | None:
     return scanner.make() if spec in SPECS else None
 
 
