@@ -310,8 +310,6 @@ def read_corpus(path: Path) -> list[dict]:
 
 def count_worker(engine: str, encoding: str, corpus: str) -> None:
     """Count every document once; print CPU and wall seconds, bytes, counts and peak RSS."""
-    import resource
-
     import llm_cost_core as lc
 
     texts = [doc["text"] for doc in read_corpus(Path(corpus))]
@@ -345,9 +343,16 @@ def count_worker(engine: str, encoding: str, corpus: str) -> None:
         count(text)
     warm = time.process_time() - warm
     size = sum(len(text.encode()) for text in texts)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = {"cpu": cpu, "wall": wall, "warm_cpu": warm, "bytes": size, "counts": counts}
-    print(json.dumps({**result, "rss_mb": rss}))
+    print(json.dumps({**result, "rss_mb": own_peak_rss_mb()}))
+
+
+def own_peak_rss_mb() -> float:
+    """This process's peak RSS since it started its program (VmHWM, Linux). Not ru_maxrss: a
+    child's counts the parent's resident memory at fork, which the kernel carries over exec."""
+    with open("/proc/self/status") as handle:
+        kb = next(int(line.split()[1]) for line in handle if line.startswith("VmHWM:"))
+    return kb / 1024
 
 
 def _merge_free(enc, texts: list[str]):
