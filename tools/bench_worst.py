@@ -228,8 +228,8 @@ def tiktoken_cache(directory: Path, encodings: list[str]) -> None:
     does for a user whose cache is warm. tiktoken fills it itself, its fetch answered with the
     plugin's verified vocab: so it names the file it reads (o200k_harmony and p50k_edit read
     another encoding's) and checks it against its own pin."""
+    import tiktoken
     import tiktoken.load
-    from tiktoken_ext.openai_public import ENCODING_CONSTRUCTORS
 
     import llm_cost_core as lc
 
@@ -242,7 +242,7 @@ def tiktoken_cache(directory: Path, encodings: list[str]) -> None:
                 continue
             vocab = spec.load_ranks.read_bytes()
             tiktoken.load.read_file = lambda blobpath, vocab=vocab: vocab
-            ENCODING_CONSTRUCTORS[spec.reference]()
+            tiktoken.get_encoding(spec.reference)
     finally:
         tiktoken.load.read_file = fetch
         if cache is None:
@@ -264,6 +264,7 @@ def startup(args: argparse.Namespace) -> str:
     subprocess.run(fill, check=True)
     floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out.append(f"peak RSS figures read at least this process's own: {floor:.0f} MB")
+    print(out[-1], flush=True)
     env["TIKTOKEN_CACHE_DIR"] = str(cache)
     script = Path(sys.executable).with_name("llm-cost")
     native = "native" in installed_engines()
