@@ -16,16 +16,19 @@ Scenario C (count): a mixed corpus of distinct documents (English prose, source 
 multilingual text) built from files every machine of this kind has (the Python stdlib, the text
 under /usr/share/doc and /usr/share/common-licenses, the English and translated man pages) plus
 seeded generated text for scripts no local file covers. Each run counts every document once in a
-fresh process (so caches start cold and nothing repeats a document), for both encodings, with
+fresh process (so caches start cold and nothing repeats a document), for each encoding asked
+(--encodings: o200k and cl100k by default, any installed one by name or alias), with
 `Encoding.count`, tiktoken's `encode_ordinary` and toktok's `count`; the per-document counts must
 agree. Timed: CPU seconds of the counting loop (vocab loaded before), MB/s of UTF-8 input per CPU
 second.
 
-Scenarios A and B (pipe, real text): `llm-cost pipe -m gpt-4o` over a JSONL file with one record
+Scenarios A and B (pipe, real text): `llm-cost pipe -m MODEL` over a JSONL file with one record
 per document of the Scenario C corpus, with one worker (A) and with 2, 4, ... workers up to the
 core count (B), side by side with a tiktoken script doing the same job (json.loads,
 `encode_ordinary_batch` at each thread count tried, json.dumps) whose best thread count is the
-baseline, and the same script with toktok's `batch_count`. Wall time of the whole process,
+baseline, and the same script with toktok's `batch_count`. MODEL is the first priced model that
+counts with --pipe-encoding (o200k by default), so the pipe prices as a user's would; with no
+such model the pipe is given `-e ENC`. Wall time of the whole process,
 start-up included; the pipe's outputs must be byte-identical across engines and worker counts,
 and every script's token counts must equal the pipe's.
 
@@ -76,6 +79,7 @@ REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "bench-data"
 RESULTS = REPO / "bench-results"
 ENCODINGS = ("o200k", "cl100k")
+"""The default run's; every scenario takes any installed encoding (`llm-cost encodings`)."""
 SEED = 20261128
 CORPUS_VERSION = 1
 DOC_CAP = 128 * 1024  # a longer file is cut at the last line break before this many bytes
@@ -117,14 +121,38 @@ def engine_env(engine: str) -> dict[str, str]:
 
 
 def native_active(enc) -> bool:
-    """Whether llm-cost-native counts for `enc` in this process."""
-    return type(enc.bpe).__module__.partition(".")[0] == "llm_cost_native"
+    """Whether llm-cost-native counts for `enc` in this process. Core wraps a plugin's engine
+    in one that checks its results (`engine.checks.CheckedEngine`); its `engine` is the plugin's."""
+    engine = getattr(enc.bpe, "engine", enc.bpe)
+    return type(engine).__module__.partition(".")[0] == "llm_cost_native"
 
 
 def check_engine(enc, engine: str) -> None:
     """Stop a worker whose process does not run the engine it is timing."""
     if native_active(enc) != (engine == "native"):
         raise SystemExit(f"{engine}: the native engine is {'on' if native_active(enc) else 'off'}")
+
+
+def encoding_name(name: str) -> str:
+    """argparse type: an installed encoding's name, from its name or an alias."""
+    import llm_cost_core as lc
+
+    try:
+        return lc.get_encoding(name).name
+    except lc.UnknownEncodingError as exc:
+        raise argparse.ArgumentTypeError(exc.args[0]) from None
+
+
+def pipe_choice(encoding: str) -> list[str]:
+    """The pipe's option for `encoding`: `-m` with the first priced model that counts with it
+    (the pipe then prices too, as a user's would), else `-e` with the encoding itself."""
+    import llm_cost_core as lc
+    from llm_cost_core.host.registry import registry
+
+    for model in registry().prices():
+        if lc.encoding_name_for_model(model) == encoding:
+            return ["-m", model]
+    return ["-e", encoding]
 
 
 def toktok_encoding(enc):
@@ -282,8 +310,6 @@ def read_corpus(path: Path) -> list[dict]:
 
 def count_worker(engine: str, encoding: str, corpus: str) -> None:
     """Count every document once; print CPU and wall seconds, bytes, counts and peak RSS."""
-    import resource
-
     import llm_cost_core as lc
 
     texts = [doc["text"] for doc in read_corpus(Path(corpus))]
@@ -317,9 +343,16 @@ def count_worker(engine: str, encoding: str, corpus: str) -> None:
         count(text)
     warm = time.process_time() - warm
     size = sum(len(text.encode()) for text in texts)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = {"cpu": cpu, "wall": wall, "warm_cpu": warm, "bytes": size, "counts": counts}
-    print(json.dumps({**result, "rss_mb": rss}))
+    print(json.dumps({**result, "rss_mb": own_peak_rss_mb()}))
+
+
+def own_peak_rss_mb() -> float:
+    """This process's peak RSS since it started its program (VmHWM, Linux). Not ru_maxrss: a
+    child's counts the parent's resident memory at fork, which the kernel carries over exec."""
+    with open("/proc/self/status") as handle:
+        kb = next(int(line.split()[1]) for line in handle if line.startswith("VmHWM:"))
+    return kb / 1024
 
 
 def _merge_free(enc, texts: list[str]):
@@ -561,11 +594,11 @@ def scenario_pipe(
     count; `kind` names the input (real text, or cache-warm generated text)."""
     size = jsonl.stat().st_size
     out = DATA / "bench-pipe-out.jsonl"
-    model = {"o200k": "gpt-4o", "cl100k": "gpt-4"}[encoding]
+    choice = pipe_choice(encoding)
     configs: list[tuple[str, str, list[str]]] = []
     for engine in (e for e in engines if e in OURS):
         for n in workers:
-            argv = [LLM_COST, "pipe", "-m", model, "--workers", str(n)]
+            argv = [LLM_COST, "pipe", *choice, "--workers", str(n)]
             configs.append((f"llm-cost pipe ({engine}) --workers {n}", engine, argv))
     for engine in (e for e in engines if e not in OURS):
         for k in threads:
@@ -614,6 +647,7 @@ def scenario_pipe(
         "bytes": size,
         "records": len(first),
         "encoding": encoding,
+        "command": " ".join(["llm-cost pipe", *choice]),
         "runs": runs,
         "outputs_identical": len(digests) <= 1,
         "rows": rows,
@@ -726,9 +760,10 @@ def _pipe_markdown(p: dict) -> list[str]:
         "measures the caches, not counting, and is no target)",
     }[p["kind"]]
     lines = [
-        f"{title}: {p['file']}, {p['records']} records, {p['bytes'] / 1e6:.1f} MB, "
-        f"{p['encoding']}, median of {p['runs']} alternating runs, wall time of the whole process "
-        "(start-up included); pipe outputs byte-identical across engines and worker counts: "
+        f"{title}: `{p['command']}` over {p['file']}, {p['records']} records, "
+        f"{p['bytes'] / 1e6:.1f} MB, {p['encoding']}, median of {p['runs']} alternating runs, "
+        "wall time of the whole process (start-up included); pipe outputs byte-identical across "
+        "engines and worker counts: "
         f"{'yes' if p['outputs_identical'] else 'NO'}.",
         "",
         _row(
@@ -880,11 +915,19 @@ def main(argv: list[str] | None = None) -> int:
         "--scenarios", default="CABF", help="any of C, A, B, F and W (cache-warm; default CABF)"
     )
     parser.add_argument("--runs", type=int, default=3, help="alternating runs per configuration")
-    parser.add_argument("--encodings", nargs="+", default=list(ENCODINGS), help="for C and F")
+    parser.add_argument(
+        "--encodings",
+        nargs="+",
+        type=encoding_name,
+        default=list(ENCODINGS),
+        help="for C and F: any installed encodings (default: o200k cl100k)",
+    )
     parser.add_argument(
         "--engines", nargs="+", choices=ENGINES, help="default: every one installed"
     )
-    parser.add_argument("--pipe-encoding", default="o200k", choices=ENCODINGS)
+    parser.add_argument(
+        "--pipe-encoding", type=encoding_name, default="o200k", help="for A, B and W"
+    )
     parser.add_argument("--corpus-mb", type=float, default=12.0, help="for C, A, B and F")
     parser.add_argument("--jsonl-mb", type=float, default=100.0, help="for W (cache-warm)")
     parser.add_argument("--file-mb", type=float, default=100.0, help="for Scenario F")

@@ -1,9 +1,10 @@
 """Worst-case microbenchmarks for the merge engine, and start-up cost, side by side with tiktoken.
 
-    python tools/bench_worst.py                    # both encodings, N = 1e3..1e6 (1e7 for "a")
-    python tools/bench_worst.py --max-n 1e5 --encodings o200k
+    python tools/bench_worst.py                    # o200k and cl100k, N = 1e3..1e6 (1e7 for "a")
+    python tools/bench_worst.py --max-n 1e5 --encodings o200k r50k
     python tools/bench_worst.py --inputs a space emoji zwj-family --sizes 1e6 1e7
     python tools/bench_worst.py --startup          # cold start, vocab load time and memory
+    python tools/bench_worst.py --startup --encodings r50k gpt2 p50k p50k_edit o200k_harmony
     python tools/bench_worst.py --markdown bench-results/worst.md
 
 Engines: `pure` (llm-cost with the native engine off, LLM_COST_NATIVE=0), `native` (llm-cost with
@@ -27,6 +28,7 @@ import json
 import os
 import platform
 import random
+import resource
 import statistics
 import string
 import subprocess
@@ -34,7 +36,16 @@ import sys
 import time
 from pathlib import Path
 
-from bench import ENGINES, LABELS, check_engine, engine_env, installed_engines, toktok_encoding
+from bench import (
+    ENCODINGS,
+    ENGINES,
+    LABELS,
+    check_engine,
+    encoding_name,
+    engine_env,
+    installed_engines,
+    toktok_encoding,
+)
 
 INPUTS = {
     "a": "a",
@@ -202,31 +213,42 @@ print(json.dumps({"seconds": elapsed, "rss_mb": rss() - before}))
 """
 
 
-def child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """Wall time, peak RSS (MB) and exit status of one process, spawn to exit."""
+def child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float, int]:
+    """Wall time, CPU time (user + system), peak RSS (MB) and exit status of one process, spawn
+    to exit."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
-    return time.perf_counter() - start, usage.ru_maxrss / 1024, status
+    cpu = usage.ru_utime + usage.ru_stime
+    return time.perf_counter() - start, cpu, usage.ru_maxrss / 1024, status
 
 
-def tiktoken_cache(directory: Path) -> Path:
-    """A TIKTOKEN_CACHE_DIR holding each plugin's verified vocab under tiktoken's cache name, so
-    that tiktoken starts as it does for a user whose cache is warm, offline."""
-    import hashlib
+def tiktoken_cache(directory: Path, encodings: list[str]) -> None:
+    """A TIKTOKEN_CACHE_DIR from which tiktoken loads each encoding's reference offline, as it
+    does for a user whose cache is warm. tiktoken fills it itself, its fetch answered with the
+    plugin's verified vocab: so it names the file it reads (o200k_harmony and p50k_edit read
+    another encoding's) and checks it against its own pin."""
+    import tiktoken
+    import tiktoken.load
 
     import llm_cost_core as lc
 
-    directory.mkdir(parents=True, exist_ok=True)
-    for name in lc.list_encodings():
-        spec = lc.get_encoding(name).spec
-        if spec.reference is None or not hasattr(spec.load_ranks, "read_bytes"):
-            continue
-        url = f"https://openaipublic.blob.core.windows.net/encodings/{spec.reference}.tiktoken"
-        path = directory / hashlib.sha1(url.encode()).hexdigest()
-        if not path.exists():
-            path.write_bytes(spec.load_ranks.read_bytes())
-    return directory
+    fetch, cache = tiktoken.load.read_file, os.environ.get("TIKTOKEN_CACHE_DIR")
+    os.environ["TIKTOKEN_CACHE_DIR"] = str(directory)
+    try:
+        for name in encodings:
+            spec = lc.get_encoding(name).spec
+            if spec.reference is None or not hasattr(spec.load_ranks, "read_bytes"):
+                continue
+            vocab = spec.load_ranks.read_bytes()
+            tiktoken.load.read_file = lambda blobpath, vocab=vocab: vocab
+            tiktoken.get_encoding(spec.reference)
+    finally:
+        tiktoken.load.read_file = fetch
+        if cache is None:
+            del os.environ["TIKTOKEN_CACHE_DIR"]
+        else:
+            os.environ["TIKTOKEN_CACHE_DIR"] = cache
 
 
 def startup(args: argparse.Namespace) -> str:
@@ -234,33 +256,49 @@ def startup(args: argparse.Namespace) -> str:
 
     out = []
     env = dict(os.environ)
-    env["TIKTOKEN_CACHE_DIR"] = str(tiktoken_cache(REPO / "bench-data" / "tiktoken-cache"))
+    cache = REPO / "bench-data" / "tiktoken-cache"
+    # In a process of its own: a child's peak RSS (ru_maxrss) counts this process's resident
+    # memory at fork, which the kernel carries over exec; so this one stays small, and says how
+    # small: no peak below reads lower than that floor.
+    fill = [sys.executable, __file__, "--tiktoken-cache", str(cache), *args.encodings]
+    subprocess.run(fill, check=True)
+    floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out.append(f"peak RSS figures read at least this process's own: {floor:.0f} MB")
+    print(out[-1], flush=True)
+    env["TIKTOKEN_CACHE_DIR"] = str(cache)
     script = Path(sys.executable).with_name("llm-cost")
     native = "native" in installed_engines()
     for encoding in args.encodings:
         first = len(out)
+        # gpt2's reference is r50k_base (tiktoken builds gpt2 from files not shipped offline)
         reference = lc.get_encoding(encoding).spec.reference
         ours_cmd = [str(script), "count", "-e", encoding, "--text", "hi"]
         tk_code = f"import tiktoken; tiktoken.get_encoding({reference!r}).encode('hi')"
+        theirs = f"tiktoken get_encoding({reference!r})"
         configs = {"llm-cost": (ours_cmd, {**env, **engine_env("native")})}
         if native:  # the plugin on, installed but off, and not loaded at all
             configs["llm-cost, LLM_COST_NATIVE=0"] = (ours_cmd, {**env, **engine_env("pure")})
             without = {**env, "LLM_COST_DISABLE_PLUGINS": "llm-cost-native"}
             configs["llm-cost without the plugin"] = (ours_cmd, without)
-        configs["tiktoken"] = ([sys.executable, "-c", tk_code], env)
+        configs[theirs] = ([sys.executable, "-c", tk_code], env)
         for cmd, cmd_env in configs.values():  # warm the flat cache
             subprocess.run(cmd, env=cmd_env, capture_output=True, check=True)
-        runs: dict[str, list[tuple[float, float, int]]] = {name: [] for name in configs}
+        runs: dict[str, list[tuple[float, float, float, int]]] = {name: [] for name in configs}
         for _ in range(args.startup_runs):  # interleaved, so all see the same machine load
             for name, (cmd, cmd_env) in configs.items():
                 runs[name].append(child(cmd, cmd_env))
-        median = {k: statistics.median(t for t, _, _ in v) for k, v in runs.items()}
+        wall = {k: statistics.median(r[0] for r in v) for k, v in runs.items()}
+        cpu = {k: statistics.median(r[1] for r in v) for k, v in runs.items()}
         for name in configs:
-            peak = max(r for _, r, _ in runs[name])
-            failed = sum(1 for _, _, s in runs[name] if s)
+            # Pair by pair (the runs interleave), so a slow patch of the machine hits both sides.
+            pairs = zip(runs[name], runs[theirs], strict=True)
+            ratio = statistics.median(a[1] / b[1] for a, b in pairs)
+            peak = max(r[2] for r in runs[name])
+            failed = sum(1 for r in runs[name] if r[3])
             out.append(
-                f"{encoding}: {name}: median {median[name]:.3f} s, peak RSS {peak:.0f} MB, "
-                f"{median[name] / median['tiktoken']:.2f} of tiktoken's time "
+                f"{encoding}: {name}: median wall {wall[name]:.3f} s "
+                f"({wall[name] / wall[theirs]:.2f} of tiktoken's), CPU {cpu[name]:.3f} s "
+                f"({ratio:.2f} of tiktoken's, median of pairs), peak RSS {peak:.0f} MB "
                 f"({args.startup_runs} runs, interleaved; failures {failed})"
             )
         for how in ("parse", "flat"):
@@ -307,8 +345,17 @@ def main() -> None:
         engine, encoding, kind, n = sys.argv[2:6]
         worker(engine, encoding, kind, int(n))
         return
+    if len(sys.argv) > 1 and sys.argv[1] == "--tiktoken-cache":
+        tiktoken_cache(Path(sys.argv[2]), sys.argv[3:])
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--encodings", nargs="+", default=["o200k", "cl100k"])
+    parser.add_argument(
+        "--encodings",
+        nargs="+",
+        type=encoding_name,
+        default=list(ENCODINGS),
+        help="any installed encodings (default: o200k cl100k)",
+    )
     parser.add_argument("--inputs", nargs="+", default=list(INPUTS), choices=list(INPUTS))
     parser.add_argument("--max-n", type=float, default=1e7, help="largest N (default 1e7)")
     parser.add_argument("--repeat", type=int, default=3, help="processes per case (median)")
