@@ -11,18 +11,23 @@ import regex
 Scanner = Callable[[str], Iterable[str]]
 """Takes text, returns its pieces in order; their concatenation is the text.
 
-A scanner may carry optional attributes that the count path reads (a plain function has none):
+A scanner may carry optional attributes that the count path reads (a plain function has none).
+They are promises, defined here once. "Whitespace" is `str.isspace` (\x1c-\x1f included);
+`before` is any text and `rest` any text that does not start with whitespace:
 
-- `splits_before_space` (bool): the pattern promises that no piece crosses a space U+0020 that
-  is followed by a character that is not White_Space, that the pieces before such a space are
-  the same whatever follows it, and that the pieces from it on are those of the text from it on
-  (no look-behind). `Encoding.count` then counts text as independent, cacheable segments (see
-  segments.py), and cuts long texts and streams into parts there (parts.py). A plugin that
-  sets it proves it with `llm_cost_core.testing`'s promise checks.
-- `splits_after_newline` (bool), read only with `splits_before_space`: the same three promises
-  for the position just after a line feed that is followed by a character that is neither
-  whitespace (to Python) nor `/`. Long texts and streams are then also cut into parts at line
-  breaks, so text without spaces (lists, minified JSON, logs) is counted in bounded memory too.
+- `splits_before_space` (bool): `scan(before + " a")` ends with the piece `" a"`, and
+  `scan(before + " " + rest) == scan(before + " a")[:-1] + scan(" " + rest)`. `Encoding.count`
+  then counts text as independent, cacheable segments (segments.py) and cuts long texts and
+  streams into parts before such spaces (parts.py).
+- `splits_after_newline` (bool), read only with `splits_before_space`, for `rest` that does not
+  start with `/` either: `scan(before + "\n" + "a")` ends with the piece `"a"`, and
+  `scan(before + "\n" + rest) == scan(before + "\n" + "a")[:-1] + scan(rest)`. Long texts and
+  streams are then also cut into parts after line breaks, so text without spaces (lists,
+  minified JSON, logs) is counted in bounded memory too. It does not ask that the pieces before
+  the cut be those of `before + "\n"` alone (GPT-2's `\s++$` splits `"x \n"` alone otherwise).
+
+`llm_cost_core.testing.check_scanner_promises` checks both on generated text; a plugin that sets
+them runs it in its own tests.
 """
 
 Spans = tuple[tuple[int, int], ...]
