@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 import regex
 
 Scanner = Callable[[str], Iterable[str]]
-"""Takes text, returns its pieces in order; their concatenation is the text.
+r"""Takes text, returns its pieces in order; their concatenation is the text.
 
 A scanner may carry optional attributes that the count path reads (a plain function has none).
 They are promises, defined here once. "Whitespace" is `str.isspace` (\x1c-\x1f included);
