@@ -95,7 +95,9 @@ def test_the_scaffolded_suite_fails_a_broken_scanner_promise(tmp_path):
         source.replace(scanner, r'lc.regex_scanner(r"\S+ ?|\s", splits_before_space'),
         encoding="utf-8",
     )
-    done = run_pytest(root, env, "-k", "scanner-promises")
+    # The checks test the scanner core counts with; llm-cost-native, when installed, knows the
+    # scaffold's (unchanged) PATTERN and would scan in place of the broken scanner.
+    done = run_pytest(root, {**env, "LLM_COST_NATIVE": "0"}, "-k", "scanner-promises")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "llm-cost-parity::scanner-promises[demo-tok] FAILED" in done.stdout
     assert "demo-tok's scanner promises splits_before_space, but " in done.stdout
