@@ -153,6 +153,24 @@ def chosen(
         return choose(encoding, model, prices_file, tier)
 
 
+def input_rate(
+    choice: Choice,
+    max_age: int | None,
+    ignore_age: bool,
+    unpriced: str | None = None,
+) -> Decimal | None:
+    """USD per 1M input tokens of the model the user named (with the prices' age warning), or
+    None: no model named, or one without a price (then the warning `unpriced`, when given)."""
+    if choice.price is not None:
+        warn_if_stale([choice.price.price], max_age, ignore_age)
+        return choice.price.price.input
+    if unpriced is not None and choice.table is not None:
+        import warnings
+
+        warnings.warn(unpriced, stacklevel=2)
+    return None
+
+
 def price_label(model: str, entry: PriceEntry) -> str:
     """`gpt-4o`, or `gpt-4o-2024-08-06 (priced as gpt-4o)` for a snapshot priced like its model;
     `, batch tier` added at a tier other than standard."""

@@ -34,6 +34,7 @@ class Choice:
 
     encoding: Encoding
     price: PriceEntry | None = None
+    table: PriceTable | None = None  # the prices read to price `model`, when one was named
 
 
 def price_table(path: str | None = None) -> PriceTable:
@@ -128,7 +129,7 @@ def choose(
         raise ValueError("give either an encoding or a model, not both")
     if model:
         table = price_table(prices_file)
-        return Choice(encoding_for_model(model, table), price_at(model, table, tier))
+        return Choice(encoding_for_model(model, table), price_at(model, table, tier), table)
     if encoding:
         return Choice(registry().get_encoding(encoding))
     return Choice(default_encoding())

@@ -19,6 +19,7 @@ from llm_cost_core.cli.options import (
     dask_option,
     dumps,
     encoding_options,
+    input_rate,
     price_age_options,
     prices_option,
     tier_option,
@@ -132,25 +133,21 @@ def command(
     """
     if field is not None and any(not part for part in field.split(".")):
         raise click.UsageError(f"--field {field!r} is not a dotted path such as request.prompt")
-    rate: Decimal | None = None
     choice = chosen(encoding, model, prices_file, tier)
-    enc, entry = choice.encoding, choice.price
-    if model:
-        if entry is not None:
-            rate = entry.price.input
-            warn_if_stale([entry.price], max_price_age, ignore_price_age)
-        elif max_cost is None:
-            import warnings
-
-            warnings.warn(f"no price for model {model!r}; cost_usd is left out", stacklevel=1)
+    enc = choice.encoding
+    unpriced = f"no price for model {model!r}; cost_usd is left out"  # --max-cost: an error
+    rate = input_rate(
+        choice, max_price_age, ignore_price_age, unpriced if max_cost is None else None
+    )
     if max_cost is not None and rate is None:
         raise click.UsageError("--max-cost needs -m MODEL with a known price")
     if dask_address is not None or output is not None:
         stops = fail_fast or max_tokens is not None or max_cost is not None
         _check_dask_usage(dask_address, output, summary, files, workers, stops)
     bad_lines = BadLines()
-    if prices_file:
-        price_table(prices_file)  # a bad price file is the command's error, not every line's
+    table = choice.table
+    if prices_file and table is None:  # a bad price file is the command's error, not every line's
+        table = price_table(prices_file)
     settings = PipeSettings(enc.name, field, rate, prices_file)
     if dask_address is not None:
         from llm_cost_core import dask
@@ -184,7 +181,7 @@ def command(
             )
     bad_lines.summarise()
     if stats.requests:  # the batch prices the Batch request lines used
-        table = price_table(prices_file)
+        table = table or price_table(prices_file)
         used = [table.lookup(name, "batch") for name in sorted(stats.requests)]
         prices = [entry.price for entry in used if entry is not None]
         warn_if_stale(prices, max_price_age, ignore_price_age)

@@ -14,10 +14,10 @@ from llm_cost_core.cli.options import (
     chosen,
     dumps,
     encoding_options,
+    input_rate,
     price_age_options,
     prices_option,
     tier_option,
-    warn_if_stale,
     workers_option,
 )
 from llm_cost_core.cli.output import print_table
@@ -49,17 +49,10 @@ def command(
 
     Words are what str.split() separates: as `wc -w`, except that no-break spaces split too.
     """
-    rate: Decimal | None = None
     choice = chosen(encoding, model, prices_file, tier)
-    enc, entry = choice.encoding, choice.price
-    if model:
-        if entry is None:
-            import warnings
-
-            warnings.warn(f"no price for model {model!r}; the cost is left out", stacklevel=1)
-        else:
-            rate = entry.price.input
-            warn_if_stale([entry.price], max_price_age, ignore_price_age)
+    enc = choice.encoding
+    unpriced = f"no price for model {model!r}; the cost is left out"
+    rate = input_rate(choice, max_price_age, ignore_price_age, unpriced)
     paths = list(files) or [STDIN]
     rows: list[dict[str, Any]] = []
     for stream, tokens, measured in count_files(enc, paths, workers, measure=_Measured):
