@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
 import operator
 import os
 import signal
@@ -74,19 +75,38 @@ def test_leaving_with_an_error_ends_the_workers_at_once():
     assert threading.active_count() == threads
 
 
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_workers_exit_by_themselves_when_the_parent_closes_their_pipes(method, monkeypatch):
+    """A forked worker holds copies of the parent's pipe ends (its own and the earlier
+    workers'); unless it closes them, closing the parent's end is no end of file for anyone,
+    and every worker waits until it is terminated."""
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {method} here")
+    monkeypatch.setattr("llm_cost_core.jobs.processes._start_method", lambda: method)
+    pool = OrderedPool(3, int, ("2",))
+    assert list(pool.map(operator.mul, [(i,) for i in range(9)])) == [2 * i for i in range(9)]
+    workers = list(pool._workers)
+    for _process, conn in workers:
+        conn.close()
+    for process, _conn in workers:
+        process.join(60)
+    assert [process.exitcode for process, _conn in workers] == [0, 0, 0]
+    pool._workers = []
+
+
 @POSIX
 def test_a_ctrl_c_while_a_worker_starts_is_not_lost(encoding_name, monkeypatch):
     """Ctrl-C used to be ignored (SIG_IGN) while a task was handed out, and lost in that window
     (7 of 36 runs went on to the end). It is held back now, and raised when the worker is up."""
-    from multiprocessing.context import SpawnProcess
+    from multiprocessing.process import BaseProcess
 
-    start = SpawnProcess.start
+    start = BaseProcess.start  # forked or spawned
 
     def start_and_press_ctrl_c(self):
         os.kill(os.getpid(), signal.SIGINT)
         start(self)
 
-    monkeypatch.setattr(SpawnProcess, "start", start_and_press_ctrl_c)
+    monkeypatch.setattr(BaseProcess, "start", start_and_press_ctrl_c)
     lines = b'{"text": "hello"}\n' * 2000
     sources = [Source("in", lambda: io.BytesIO(lines))]
     out = io.BytesIO()

@@ -128,7 +128,8 @@ def run_pipe(
     `fail_fast` the run stops before writing it. A quota stops the run after the line that
     crosses it. Everything before a stop is written and flushed. `on_progress(bytes)` is called
     after each batch written with the input bytes handled so far. With `workers` > 1 the workers
-    are spawned, so a script that calls this needs the usual `if __name__ == "__main__":` guard.
+    may be spawned (macOS, Windows), so a script that calls this needs the usual
+    `if __name__ == "__main__":` guard.
     """
     if max_cost is not None and settings.usd_per_million is None:
         raise ValueError("max_cost needs a price")
