@@ -77,7 +77,10 @@ class OrderedPool:
     def __init__(
         self, workers: int, setup: Callable[..., Any], setup_args: tuple[Any, ...]
     ) -> None:
-        self._context = multiprocessing.get_context(_start_method())
+        fork = _start_method() == "fork"
+        self._context = (
+            multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
+        )
         self._size = max(1, workers)
         self._target = (setup, setup_args)
         self._workers: list[tuple[Any, Connection]] = []  # (process, the parent's end)
