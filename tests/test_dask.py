@@ -1,6 +1,7 @@
 """`--dask` and `llm_cost_core.dask`: a real distributed.LocalCluster of 2 worker processes counts
-a generated multi-shard dataset (real text in many scripts, Batch request lines, bad lines of
-every kind) and gives what one process gives: the same totals, the same bad-line report, the
+a generated multi-shard dataset (stretches of real documents, text in many scripts, Batch request
+lines, bad lines of every kind; a few MB, or LLM_COST_DASK_DATASET_MB: 300 in the `dask` tox
+environment) and gives what one process gives: the same totals, the same bad-line report, the
 same bytes in the written shards. A worker killed while it reads a shard is replaced and the
 shard counted again; a worker without the encoding's plugin fails the run with core's one-line
 "pip install llm-cost-..." error, on the client.
@@ -11,6 +12,8 @@ what happens without it.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import random
@@ -18,6 +21,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import sysconfig
 import threading
 import time
 from pathlib import Path
@@ -34,8 +38,11 @@ if "o200k" not in lc.list_encodings():  # the plugin-only environments without i
     pytest.skip("the dataset is counted and priced with o200k", allow_module_level=True)
 
 SHARDS = 5
-RECORDS_PER_SHARD = 260
-TIMEOUT = 120.0  # a safety net for the waits below, never a measurement
+RECORDS_PER_SHARD = 260  # at least
+# The dataset's size in MB: a few by default; a few hundred in the `dask` tox environment, which
+# sets LLM_COST_DASK_DATASET_MB and installs the native engine to count it in minutes.
+DATASET_MB = float(os.environ.get("LLM_COST_DASK_DATASET_MB", "0"))
+TIMEOUT = 900.0  # a safety net for the waits below, never a measurement
 
 
 def llm_cost(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
@@ -81,8 +88,28 @@ BAD = [
 ]
 
 
+@functools.cache
+def documents() -> list[str]:
+    """Real documents every machine with Python has, in a fixed order: the standard library's
+    modules (code, comments and docstrings)."""
+    root = Path(sysconfig.get_paths()["stdlib"])
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if "site-packages" not in path.parts:
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                found.append(path.read_text(encoding="utf-8"))
+    return found
+
+
 def record(rng: random.Random, texts: list[str], index: int) -> bytes:
-    text = " ".join(rng.choice(texts) for _ in range(rng.randint(1, 12)))
+    """One line: a stretch of a real document or sentences in many scripts, as a text, chat or
+    Batch API request record."""
+    if rng.random() < 0.5:
+        document = rng.choice(documents())
+        start = rng.randrange(len(document) or 1)
+        text = document[start : start + rng.randint(100, 8000)]
+    else:
+        text = " ".join(rng.choice(texts) for _ in range(rng.randint(1, 12)))
     roll = rng.random()
     if roll < 0.1:  # an OpenAI Batch request: its own model's encoding and batch price
         body = {
@@ -110,7 +137,11 @@ def shard_bytes(number: int) -> bytes:
     (one reason in every shard, so that the report sums it up), a BOM at the start of one."""
     rng = random.Random(number)
     texts = varied_texts(200, seed=number)
-    lines = [record(rng, texts, number * 10_000 + i) for i in range(RECORDS_PER_SHARD)]
+    lines: list[bytes] = []
+    size = 0
+    while len(lines) < RECORDS_PER_SHARD or size < DATASET_MB * 1e6 / SHARDS:
+        lines.append(record(rng, texts, number * 10_000_000 + len(lines)))
+        size += len(lines[-1])
     for bad in [*BAD[number % 3 :: 2], BAD[0]]:
         lines.insert(rng.randrange(len(lines)), bad)
     if number == 1:
@@ -166,7 +197,7 @@ def test_the_dataset_is_varied(dataset, reference):
     assert summary["failed"] >= SHARDS * 3
     assert summary["batch_requests"], "no Batch request lines"
     assert any(line.startswith("... and ") for line in report), report
-    assert sum(path.stat().st_size for path in dataset.iterdir()) < 4 << 20
+    assert sum(path.stat().st_size for path in dataset.iterdir()) >= DATASET_MB * 1e6
 
 
 def test_pipe_on_dask_is_one_process(cluster, dataset, reference, tmp_path):
@@ -214,6 +245,7 @@ def test_python_api_bag_and_column(cluster, dataset):
 
     local, _ = cluster
     lines = b"".join(shard_bytes(i) for i in range(2)).splitlines(keepends=True)
+    del lines[2 * RECORDS_PER_SHARD :]  # a small bag: its lines travel in the task graph
     settings = PipeSettings("o200k")
     bag = db.from_sequence(lines, npartitions=3)
     done = lcd.pipe_dataset(bag, settings, address=local.scheduler_address)
