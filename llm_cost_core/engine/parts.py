@@ -27,10 +27,17 @@ SPACE_STAND_IN = " a"  # a space followed by a non-whitespace character
 LINE_STAND_IN = "a"  # a non-whitespace character other than "/", after a line feed
 
 SPACE_CUT = re.compile(r" (?=\S)")
-"""Just before a space followed by a non-whitespace character (`splits_before_space`)."""
-SPACE_OR_LINE_CUT = re.compile(r" (?=\S)|(?<=\n)(?=[^\s/])")
-"""Also just after a line feed followed by a non-whitespace character other than "/"
-(`splits_after_newline`)."""
+"""A cut just before a space followed by a non-whitespace character (`splits_before_space`)."""
+SPACE_OR_LINE_CUT = re.compile(r" (?=\S)|\n(?=[^\s/])")
+"""Also a cut just after a line feed followed by a non-whitespace character other than "/"
+(`splits_after_newline`). Each branch starts with its character, so `re` skips to the next space
+or line feed instead of trying every position (a look-behind first, as in `(?<=\n)`, is tried at
+every one: 2.7 times as slow on a text with no cut). See `_cut_at` for where a match cuts."""
+
+
+def _cut_at(found: re.Match[str]) -> int:
+    """Where a match of SPACE_CUT or SPACE_OR_LINE_CUT cuts: before a space, after a line feed."""
+    return found.end() if found.group() == "\n" else found.start()
 
 
 class Part(NamedTuple):
@@ -88,9 +95,18 @@ def _cut_texts(blocks: Iterable[str], cuts: re.Pattern[str], size: int) -> Itera
             buffer = held_blocks[0]
         held_blocks.clear()
         start = 0
-        while (found := cuts.search(buffer, start + size)) is not None:
-            yield buffer[start : found.start()]
-            start = found.start()
+        while (end := _next_cut(cuts, buffer, start + size)) is not None:
+            yield buffer[start:end]
+            start = end
         buffer = buffer[start:]
         held = len(buffer)
     yield "".join((buffer, *held_blocks))
+
+
+def _next_cut(cuts: re.Pattern[str], text: str, pos: int) -> int | None:
+    """The first cut at `pos` or after it. A line feed's match is one before its cut, so the
+    search starts one early, and again at `pos` when that found a space cut just before it."""
+    found = cuts.search(text, max(pos - 1, 0))
+    if found is not None and _cut_at(found) < pos:
+        found = cuts.search(text, pos)
+    return None if found is None else _cut_at(found)
