@@ -87,7 +87,9 @@ def _cut_texts(blocks: Iterable[str], cuts: re.Pattern[str], size: int) -> Itera
         last = block[-1]
         held_blocks.append(block)
         held += len(block)
-        if held <= size or cuts.search(probe) is None:
+        # Whitespace alone holds no cut: str.isspace says so at once, where the search would
+        # try every space of a long run (a quarter of counting ten million spaces).
+        if held <= size or probe.isspace() or cuts.search(probe) is None:
             continue
         if buffer or len(held_blocks) > 1:
             buffer = "".join((buffer, *held_blocks))
