@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,12 @@ if "LLM_COST_CACHE_DIR" not in os.environ:
     import tempfile
 
     os.environ["LLM_COST_CACHE_DIR"] = tempfile.mkdtemp(prefix="llm-cost-test-cache-")
+
+# Tests press Ctrl-C on themselves and on the commands they start. Run as a background job (a
+# script's `cmd &`), a shell hands a process SIGINT ignored, which Python keeps and every child
+# inherits: give it Python's own handler, as a terminal gives its foreground job.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # HYPOTHESIS_PROFILE=fuzz (tox -e fuzz) runs many more examples; FUZZ_EXAMPLES sets how many.
 settings.register_profile(

@@ -25,12 +25,6 @@ from llm_cost_core.records.lines import PipeSettings
 POSIX = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 
-def _default_sigint() -> None:
-    """In the child before exec: Ctrl-C as a terminal gives it, even when the tests run in a
-    background job (born with SIGINT ignored, which Python would keep)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def test_results_come_back_in_the_order_given_with_any_number_in_flight():
     with OrderedPool(3, int, ("3",)) as pool:  # each worker's state: int("3")
         for in_flight in (1, 2, 7, None):
@@ -139,7 +133,6 @@ def _stop_early(path, kind: str) -> tuple[int, bytes]:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=CLEAN_ENV,
-            preexec_fn=_default_sigint,
         )
     try:
         first = proc.stdout.readline()
@@ -190,7 +183,6 @@ def test_ctrl_c_ends_count_with_workers():
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=CLEAN_ENV,
-            preexec_fn=_default_sigint,
         )
         for _block in range(10):  # read, so parts of 4 MB went to the workers
             proc.stdin.write(block)
