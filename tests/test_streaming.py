@@ -93,6 +93,24 @@ def test_a_long_text_is_scanned_a_part_at_a_time(monkeypatch):
     assert max(seen) < 64 * 3
 
 
+def test_a_long_text_is_checked_for_surrogates_a_part_at_a_time(encoding_name, monkeypatch):
+    """The check for lone surrogates copies what it checks: a part, never the whole text, and
+    the count is the count of the whole text checked at once."""
+    from llm_cost_core.engine import encoding as encoding_module
+
+    enc = lc.get_encoding(encoding_name)
+    text = " ".join(f"日本{i}\ud83d" if i % 5 else f"x\ud83d\ude00{i}\n" for i in range(3_000))
+    want = enc.count(encoding_module._valid_unicode(text))
+    monkeypatch.setattr(parts, "PART_CHARS", 256)
+    checked: list[int] = []
+    check = encoding_module._valid_unicode
+    monkeypatch.setattr(
+        encoding_module, "_valid_unicode", lambda text: checked.append(len(text)) or check(text)
+    )
+    assert enc.count(text) == want
+    assert len(checked) > 10 and max(checked) < 256 * 3
+
+
 class Pieces:
     """An engine where every piece is one token: counts show where the scanner cut."""
 

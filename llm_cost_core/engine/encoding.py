@@ -82,12 +82,11 @@ class Encoding:
 
     def count(self, text: str) -> int:
         """`len(self.encode_ordinary(text))`, without building the list. A text over
-        `parts.PART_CHARS` characters is counted a part at a time, in bounded memory."""
+        `parts.PART_CHARS` characters is checked and counted a part at a time, in bounded
+        memory."""
         if not isinstance(text, str):
             raise _not_str(text)
-        if not text.isascii():  # ASCII is valid UTF-8: skip the check's copy
-            text = _valid_unicode(text)
-        return self._count_valid_part(text, "")
+        return self.count_part(text, "")
 
     def count_stream(self, blocks: Iterable[str]) -> int:
         """`count("".join(blocks))` for text that arrives in blocks, such as a file read a
@@ -103,17 +102,17 @@ class Encoding:
 
     def count_part(self, text: str, stand_in: str = "") -> int:
         """The tokens of `text` within a whole where it is followed by the cut `stand_in` stands
-        for (a `Part` from `parts`; "" when `text` ends the whole)."""
-        return self._count_valid_part(_checked_text(text), stand_in)
-
-    def _count_valid_part(self, text: str, stand_in: str) -> int:
-        """`count_part` of valid text: a text over `parts.PART_CHARS` characters a part at a time
-        (its last part followed by `stand_in`), so that no count holds more than a part."""
+        for (a `Part` from `parts`; "" when `text` ends the whole). A text over
+        `parts.PART_CHARS` characters goes a part at a time (its last part followed by
+        `stand_in`), each checked for lone surrogates on its own: no count or check holds more
+        than a part, where checking the whole would copy it whole. A surrogate pair never
+        straddles a cut, which is next to a space or a line feed."""
         if len(text) > parts.PART_CHARS:
             return sum(
-                self._count_whole(part, inner or stand_in) for part, inner in self.parts((text,))
+                self._count_whole(_checked_text(part), inner or stand_in)
+                for part, inner in self.parts((text,))
             )
-        return self._count_whole(text, stand_in)
+        return self._count_whole(_checked_text(text), stand_in)
 
     def _count_whole(self, text: str, stand_in: str) -> int:
         counter = self._counter
