@@ -61,7 +61,7 @@ static inline uint32_t le32(const uint8_t *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* zlib.crc32(p[:n]), slicing by 8 */
+/* zlib.crc32(p[:n]), slicing by 8 (then by 4) */
 static inline uint32_t crc32_bytes(const uint8_t *p, size_t n) {
     const uint32_t(*T)[256] = (const uint32_t(*)[256])crc_tables;
     uint32_t c = 0xFFFFFFFFu;
@@ -71,6 +71,12 @@ static inline uint32_t crc32_bytes(const uint8_t *p, size_t n) {
             T[3][b & 0xff] ^ T[2][(b >> 8) & 0xff] ^ T[1][(b >> 16) & 0xff] ^ T[0][b >> 24];
         p += 8;
         n -= 8;
+    }
+    if (n >= 4) { /* most pieces are short: four bytes in one step, not four */
+        uint32_t a = le32(p) ^ c;
+        c = T[3][a & 0xff] ^ T[2][(a >> 8) & 0xff] ^ T[1][(a >> 16) & 0xff] ^ T[0][a >> 24];
+        p += 4;
+        n -= 4;
     }
     while (n--)
         c = T[0][(c ^ *p++) & 0xff] ^ (c >> 8);
@@ -292,14 +298,16 @@ typedef struct {
 } Parts;
 
 /* Merge the candidate (r, s) if it is still valid; 1 if merged (then *right and *left are the
-   ranks of the new pairs to its right and left, *q the start of the left one), else 0. */
-static inline int merge_at(Parts *m, uint32_t r, uint32_t s, uint32_t *right, uint32_t *left,
-                           uint32_t *q) {
+   ranks of the new pairs to its right and left, *q the start of the left one), else 0. `bytes`,
+   when not 0, is the length of token r: the two parts from s then span r's bytes exactly when
+   they span that many (the same positions of the same piece), which needs no look-up. */
+static inline int merge_at(Parts *m, uint32_t r, uint32_t bytes, uint32_t s, uint32_t *right,
+                           uint32_t *left, uint32_t *q) {
     uint32_t j = m->nxt[s];
     if (j <= s || j >= m->n)
         return 0;
     uint32_t k = m->nxt[j];
-    if (rank_of(m->e, m->p + s, k - s) != r)
+    if (bytes ? k - s != bytes : rank_of(m->e, m->p + s, k - s) != r)
         return 0;
     m->nxt[s] = k;
     m->nxt[j] = 0;
@@ -326,7 +334,7 @@ static int heap_merge(Parts *m, Heap *h) {
     while (h->len) {
         uint64_t key = heap_pop(h);
         uint32_t r = (uint32_t)(key >> 32), s = (uint32_t)key, x, y, q = 0;
-        if (!merge_at(m, r, s, &x, &y, &q))
+        if (!merge_at(m, r, 0, s, &x, &y, &q))
             continue;
         if (x != NO_RANK && heap_push(h, (uint64_t)x << 32 | s))
             return -1;
@@ -338,7 +346,7 @@ static int heap_merge(Parts *m, Heap *h) {
 
 /* Buckets of candidate starts, one per rank, in an open-addressing map by rank. */
 typedef struct {
-    uint32_t rank;
+    uint32_t rank, bytes; /* the rank's token and its length */
     uint8_t used, done;
     uint32_t *d;
     size_t len, cap;
@@ -362,7 +370,7 @@ static Bucket *bucket_slot(const Buckets *bs, uint32_t r) {
 }
 
 /* The bucket of rank r, made (and its rank queued) if new; NULL when out of memory. */
-static Bucket *bucket_for(Buckets *bs, uint32_t r) {
+static Bucket *bucket_for(Buckets *bs, uint32_t r, uint32_t bytes) {
     if (bs->cap) {
         Bucket *b = bucket_slot(bs, r);
         if (b->used)
@@ -387,12 +395,14 @@ static Bucket *bucket_for(Buckets *bs, uint32_t r) {
     Bucket *b = bucket_slot(bs, r);
     b->used = 1;
     b->rank = r;
+    b->bytes = bytes;
     bs->count++;
     return heap_push(&bs->ranks, r) ? NULL : b;
 }
 
-static int bucket_add(Buckets *bs, uint32_t r, uint32_t s) {
-    Bucket *b = bucket_for(bs, r);
+/* Queue the candidate (r, s) whose two parts span `bytes` bytes. */
+static int bucket_add(Buckets *bs, uint32_t r, uint32_t s, uint32_t bytes) {
+    Bucket *b = bucket_for(bs, r, bytes);
     if (!b)
         return -1;
     if (!b->cap && bs->spare) {
@@ -442,13 +452,14 @@ static int bucket_merge(Parts *m) {
     uint32_t *starts = NULL;
     for (uint32_t i = 0; i + 1 < m->n; i++) {
         uint32_t r = rank_of(m->e, m->p + i, 2);
-        if (r != NO_RANK && bucket_add(&bs, r, i))
+        if (r != NO_RANK && bucket_add(&bs, r, i, 2))
             goto done;
     }
     while (bs.ranks.len) {
         uint32_t r = (uint32_t)heap_pop(&bs.ranks);
         Bucket *b = bucket_slot(&bs, r); /* queued ranks have buckets */
         size_t len = b->len, cap = b->cap, at;
+        uint32_t bytes = b->bytes;
         starts = b->d;
         b->d = NULL;
         b->len = b->cap = 0;
@@ -457,12 +468,13 @@ static int bucket_merge(Parts *m) {
             ;
         if (at < len)
             qsort(starts, len, sizeof *starts, cmp_u32);
-        uint32_t held = NO_RANK, held_at = 0; /* the held right pair: rank and start */
+        uint32_t held = NO_RANK, held_at = 0, held_bytes = 0; /* the held right pair */
         for (at = 0; at < len; at++) {
             uint32_t s = starts[at], x, y, q = 0;
-            if (!merge_at(m, r, s, &x, &y, &q))
+            if (!merge_at(m, r, bytes, s, &x, &y, &q))
                 continue;
-            if (held != NO_RANK && !(s > 0 && q == held_at) && bucket_add(&bs, held, held_at))
+            if (held != NO_RANK && !(s > 0 && q == held_at) &&
+                bucket_add(&bs, held, held_at, held_bytes))
                 goto done;
             held = NO_RANK;
             if ((x != NO_RANK && x <= r) || (y != NO_RANK && y <= r)) {
@@ -481,12 +493,14 @@ static int bucket_merge(Parts *m) {
                 rc = heap_merge(m, &h);
                 goto done;
             }
-            if (y != NO_RANK && bucket_add(&bs, y, q))
+            uint32_t k = m->nxt[s]; /* the merged part's end */
+            if (y != NO_RANK && bucket_add(&bs, y, q, k - q))
                 goto done;
             held = x;
             held_at = s;
+            held_bytes = x != NO_RANK ? m->nxt[k] - s : 0;
         }
-        if (held != NO_RANK && bucket_add(&bs, held, held_at))
+        if (held != NO_RANK && bucket_add(&bs, held, held_at, held_bytes))
             goto done;
         bucket_spare(&bs, starts, cap);
         starts = NULL;

@@ -152,9 +152,11 @@ def test_python_threads_sharing_one_engine_agree(pair):
 
 
 @st.composite
-def toy_vocab(draw: st.DrawFn) -> dict[bytes, int]:
+def toy_vocab(draw: st.DrawFn, monotone: bool = False) -> dict[bytes, int]:
     """All single bytes plus random tokens over a small alphabet, at random ranks: merges
-    often create pairs of lower rank than their own (the pure engine's heap route)."""
+    often create pairs of lower rank than their own (the pure engine's heap route). Monotone:
+    ranks rise with length, so every merge makes pairs of higher rank than its own, and long
+    pieces stay on the bucket route to the end."""
     alphabet = b"abcd"
     tokens = draw(
         st.lists(st.binary(min_size=2, max_size=6).map(lambda b: bytes(alphabet[x % 4] for x in b)),
@@ -163,14 +165,25 @@ def toy_vocab(draw: st.DrawFn) -> dict[bytes, int]:
     singles = [bytes([b]) for b in range(256)]
     everything = singles + [t for t in tokens if len(t) > 1]
     ranks = draw(st.permutations(range(len(everything))))
+    if monotone:
+        by_length = sorted(range(len(everything)), key=lambda i: (len(everything[i]), ranks[i]))
+        ranks = [0] * len(everything)
+        for rank, i in enumerate(by_length):
+            ranks[i] = rank
     return dict(zip(everything, ranks, strict=True))
 
 
-PIECES = st.lists(st.sampled_from(b"abcd"), min_size=1, max_size=400).map(bytes)
+PIECES = st.one_of(  # short pieces, and long ones (over SHORT_PIECE, 128): the bucket merge
+    st.lists(st.sampled_from(b"abcd"), min_size=1, max_size=400),
+    st.lists(st.sampled_from(b"abcd"), min_size=129, max_size=600),
+).map(bytes)
 
 
 @SETTINGS
-@given(ranks=toy_vocab(), pieces=st.lists(PIECES, min_size=1, max_size=4))
+@given(
+    ranks=st.one_of(toy_vocab(), toy_vocab(monotone=True)),
+    pieces=st.lists(PIECES, min_size=1, max_size=4),
+)
 def test_toy_vocabularies_merge_as_pure_python(ranks, pieces):
     texts = [piece.decode() for piece in pieces]
     engine = _native.PieceEngine(*native._arrays(ranks), None)
