@@ -297,6 +297,11 @@ typedef struct {
     size_t merges;
 } Parts;
 
+/* The bytes the pair of parts starting at s spans. */
+static inline uint32_t pair_bytes(const Parts *m, uint32_t s) {
+    return m->nxt[m->nxt[s]] - s;
+}
+
 /* Merge the candidate (r, s) if it is still valid; 1 if merged (then *right and *left are the
    ranks of the new pairs to its right and left, *q the start of the left one), else 0. `bytes`,
    when not 0, is the length of token r: the two parts from s then span r's bytes exactly when
@@ -468,13 +473,13 @@ static int bucket_merge(Parts *m) {
             ;
         if (at < len)
             qsort(starts, len, sizeof *starts, cmp_u32);
-        uint32_t held = NO_RANK, held_at = 0, held_bytes = 0; /* the held right pair */
+        uint32_t held = NO_RANK, held_at = 0; /* the held right pair: rank and start */
         for (at = 0; at < len; at++) {
             uint32_t s = starts[at], x, y, q = 0;
             if (!merge_at(m, r, bytes, s, &x, &y, &q))
                 continue;
             if (held != NO_RANK && !(s > 0 && q == held_at) &&
-                bucket_add(&bs, held, held_at, held_bytes))
+                bucket_add(&bs, held, held_at, pair_bytes(m, held_at)))
                 goto done;
             held = NO_RANK;
             if ((x != NO_RANK && x <= r) || (y != NO_RANK && y <= r)) {
@@ -493,14 +498,12 @@ static int bucket_merge(Parts *m) {
                 rc = heap_merge(m, &h);
                 goto done;
             }
-            uint32_t k = m->nxt[s]; /* the merged part's end */
-            if (y != NO_RANK && bucket_add(&bs, y, q, k - q))
+            if (y != NO_RANK && bucket_add(&bs, y, q, pair_bytes(m, q)))
                 goto done;
-            held = x;
+            held = x; /* its parts are unchanged until it is queued or replaced */
             held_at = s;
-            held_bytes = x != NO_RANK ? m->nxt[k] - s : 0;
         }
-        if (held != NO_RANK && bucket_add(&bs, held, held_at, held_bytes))
+        if (held != NO_RANK && bucket_add(&bs, held, held_at, pair_bytes(m, held_at)))
             goto done;
         bucket_spare(&bs, starts, cap);
         starts = NULL;
