@@ -417,6 +417,8 @@ def test_an_impossible_count_is_refused_naming_the_plugin(site, source, expected
     reg, _ = load(site, real=True)
     for name in ("whole", "o200k"):  # a scanner piece by piece, one that splits before spaces
         enc = reg.get_encoding(name)
+        assert type(enc.engine).__module__ == "hostile_engine"  # the plugin's, unwrapped ...
+        assert type(enc.bpe).__name__ == "CheckedEngine"  # ... while core counts through checks
         assert enc.count("a b c") == 5  # right until the engine goes wrong
         with pytest.raises(PluginError) as raised:
             enc.count("a b z")

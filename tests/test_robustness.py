@@ -113,6 +113,10 @@ def test_python_warnings_settings_do_not_turn_warnings_into_errors(tmp_path):
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero") or resource is None, reason="POSIX")
+@pytest.mark.skipif(
+    "libasan" in os.environ.get("LD_PRELOAD", ""),
+    reason="AddressSanitizer reserves terabytes of shadow memory, which a 1 GB RLIMIT_AS refuses",
+)
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_pipe_out_of_memory_names_the_input_and_the_line(workers):
     """`pipe /dev/zero` under a 1 GB address-space limit: one line, not `internal error`."""

@@ -121,10 +121,8 @@ def engine_env(engine: str) -> dict[str, str]:
 
 
 def native_active(enc) -> bool:
-    """Whether llm-cost-native counts for `enc` in this process. Core wraps a plugin's engine
-    in one that checks its results (`engine.checks.CheckedEngine`); its `engine` is the plugin's."""
-    engine = getattr(enc.bpe, "engine", enc.bpe)
-    return type(engine).__module__.partition(".")[0] == "llm_cost_native"
+    """Whether llm-cost-native counts for `enc` in this process."""
+    return type(enc.engine).__module__.partition(".")[0] == "llm_cost_native"
 
 
 def check_engine(enc, engine: str) -> None:

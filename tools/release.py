@@ -58,8 +58,8 @@ TIKTOKEN_NAMES = "o200k_base,o200k_harmony,cl100k_base,p50k_base,p50k_edit,r50k_
 NATIVE_TESTS = "plugins/llm_cost_native/tests"
 ACTIVE = (
     "import llm_cost_core as lc; "
-    "e = [lc.get_encoding(n).bpe for n in ('o200k', 'cl100k')]; "
-    "print(*{type(getattr(b, 'engine', b)).__module__ for b in e})"
+    "e = [lc.get_encoding(n).engine for n in ('o200k', 'cl100k')]; "
+    "print(*{type(b).__module__ for b in e})"
 )
 
 

@@ -14,6 +14,7 @@ import regex
 from llm_cost_core._text import exception_line
 from llm_cost_core.engine import flatvocab, parts
 from llm_cost_core.engine.bpe import BPEEngine, whole_text
+from llm_cost_core.engine.checks import CheckedEngine
 from llm_cost_core.engine.parts import Part
 from llm_cost_core.engine.scanner import Scanner
 from llm_cost_core.engine.segments import SegmentCounter
@@ -215,6 +216,13 @@ class Encoding:
                 if self._bpe is None:
                     self._bpe = self._make_bpe(self.spec, ranks)
         return self._bpe
+
+    @property
+    def engine(self) -> BPEEngine:
+        """The engine that merges, as its maker built it: `bpe` without core's checks around a
+        plugin's engine. For telling which engine counts (tools, tests), never for counting."""
+        bpe = self.bpe
+        return bpe.engine if isinstance(bpe, CheckedEngine) else bpe
 
     @property
     def decoder(self) -> Mapping[int, bytes]:

@@ -29,7 +29,7 @@ NATIVE = "llm-cost-native"
 
 def is_native(enc: lc.Encoding) -> bool:
     """Whether llm-cost-native's engine counts for `enc`."""
-    return type(enc.bpe).__module__.partition(".")[0] == "llm_cost_native"
+    return type(enc.engine).__module__.partition(".")[0] == "llm_cost_native"
 
 
 @functools.cache
