@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("-m", "--model", default="gpt-4o")
     args = parser.parse_args(argv)
+    bench.compile_installed()
     from distributed import Client, LocalCluster
 
     paths = build(args.size_mb, args.shards, args.corpus_mb)

@@ -41,6 +41,7 @@ from bench import (
     ENGINES,
     LABELS,
     check_engine,
+    compile_installed,
     encoding_name,
     engine_env,
     installed_engines,
@@ -368,6 +369,7 @@ def main() -> None:
     parser.add_argument("--startup-runs", type=int, default=11)
     parser.add_argument("--markdown", type=Path, help="also write the results here")
     args = parser.parse_args()
+    compile_installed()
     sections = ["```", machine(), "```"]
     print(sections[1], flush=True)
     if args.startup:
