@@ -57,7 +57,7 @@ def test_every_shipped_encoding_gets_the_native_engine_on_the_flat_vocab(name):
     enc = lc.get_encoding(name)
     enc.count("")
     assert isinstance(enc.bpe, CheckedEngine)  # core checks every plugin engine's results
-    assert isinstance(enc.bpe.engine, _native.PieceEngine)
+    assert isinstance(enc.engine, _native.PieceEngine)
     assert isinstance(enc._loaded_ranks(), FlatRanks)  # read in place, not copied to a dict
     assert (whole_text(enc.bpe) is not None) == native.knows(enc.spec)
 
@@ -253,7 +253,7 @@ def test_lone_surrogates_and_replaced_bytes_never_crash(pair):
         assert native_enc.count_batch([text, text[::-1]]) == [
             pure_enc.count(text), pure_enc.count(text[::-1])
         ]  # fmt: skip
-    engine = native_enc.bpe.engine  # the plugin's own, not core's checked wrapper
+    engine = native_enc.engine  # the plugin's own, not core's checked wrapper
     with pytest.raises(UnicodeEncodeError):
         engine.count(["\ud800"])  # core replaces these first; raw, it is a clean error
 
