@@ -193,6 +193,30 @@ def test_toy_vocabularies_merge_as_pure_python(ranks, pieces):
     assert [engine.piece_count(t) for t in texts] == [reference.piece_count(t) for t in texts]
 
 
+@SETTINGS
+@given(
+    lengths=st.lists(st.integers(2, 700), max_size=12, unique=True),
+    doubling=st.booleans(),
+    shuffled=st.booleans(),
+    runs=st.lists(st.integers(1, 1500), min_size=1, max_size=4),
+    data=st.data(),
+)
+def test_tokens_of_256_bytes_and_more_merge_as_pure_python(lengths, doubling, shuffled, runs, data):
+    """A vocab with a token of 256 bytes or more keeps a long piece's parts as 32-bit ends, not
+    8-bit lengths: runs of `a` that merge into such tokens, in either rank order."""
+    tokens = {b"a" * k for k in [*lengths, 300, *([2, 4, 8, 16, 32, 64, 128, 256, 512] * doubling)]}
+    everything = [bytes([b]) for b in range(256)] + sorted(tokens, key=len)
+    order = (
+        data.draw(st.permutations(range(len(everything)))) if shuffled else range(len(everything))
+    )
+    ranks = dict(zip(everything, order, strict=True))
+    texts = ["a" * n + "b" for n in runs]
+    engine = _native.PieceEngine(*native._arrays(ranks), None)
+    reference = PurePythonBPE(ranks)
+    assert engine.encode(texts) == reference.encode(texts)
+    assert engine.count(texts) == reference.count(texts)
+
+
 def test_a_vocab_without_some_byte_raises_on_encode_and_counts_its_parts():
     ranks = {b"a": 0, b"b": 1, b"ab": 2}
     engine = _native.PieceEngine(*native._arrays(ranks), None)
