@@ -279,6 +279,11 @@ def scheduler(address: str | None) -> Iterator[int]:
                 client = stack.enter_context(Client(address, timeout="30s"))
             except OSError as exc:
                 raise InputError(f"cannot reach the Dask scheduler {address}: {exc}") from None
+        # Dask reruns the task of a worker that died; its client's log line about that
+        # ("Couldn't gather 1 keys, rescheduling") is not the user's to read. Errors still show.
+        client_log = logging.getLogger("distributed.client")
+        stack.callback(client_log.setLevel, client_log.level)
+        client_log.setLevel(logging.ERROR)
         workers = client.scheduler_info().get("workers", {}).values()
         yield sum(int(worker.get("nthreads", 0)) for worker in workers)
 
