@@ -319,7 +319,7 @@ static inline void part_join(Parts *m, uint32_t s, uint32_t j, uint32_t k) {
 }
 
 static inline int part_starts(const Parts *m, uint32_t i) {
-    return m->len ? m->len[i] != 0 : m->end[i] != 0;
+    return part_end(m, i) > i;
 }
 
 /* The bytes the pair of parts starting at s spans. */
