@@ -311,12 +311,15 @@ def _checked_text(text: str) -> str:
 
 
 def _valid_unicode(text: str) -> str:
-    """Text that encodes to UTF-8: lone surrogates become U+FFFD, pairs join (as in tiktoken)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return text
+    """Text that encodes to UTF-8: lone surrogates become U+FFFD, pairs join (as in tiktoken).
+    Searched for, not tried by encoding: a search copies nothing, where an encode made a UTF-8
+    copy as big as the text only to throw it away (10 million emoji: 5 ms against 35 ms)."""
+    if _SURROGATE.search(text) is None:
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+_SURROGATE = regex.compile("[\ud800-\udfff]")
 
 
 @functools.lru_cache(maxsize=128)
