@@ -923,16 +923,28 @@ static PyObject *ids_to_list(const Vec *ids) {
     return out;
 }
 
-static const uint8_t *text_utf8(PyObject *text, size_t *len) {
+/* The UTF-8 of `text` in *s and *len, and a new reference to what holds it (NULL on error):
+   the str itself where it is ASCII (its own bytes, no copy), else a bytes object freed with the
+   reference. Not PyUnicode_AsUTF8AndSize for the rest, which copies the encoding once more and
+   keeps it on the caller's str for the str's whole life. Lone surrogates: UnicodeEncodeError. */
+static PyObject *text_utf8(PyObject *text, const uint8_t **s, size_t *len) {
     Py_ssize_t n;
-    const char *s;
     if (!PyUnicode_Check(text)) {
         PyErr_Format(PyExc_TypeError, "text must be str, not %.80s", Py_TYPE(text)->tp_name);
         return NULL;
     }
-    s = PyUnicode_AsUTF8AndSize(text, &n); /* lone surrogates: UnicodeEncodeError, no crash */
-    *len = (size_t)n;
-    return (const uint8_t *)s;
+    if (PyUnicode_IS_ASCII(text)) {
+        *s = (const uint8_t *)PyUnicode_AsUTF8AndSize(text, &n);
+        *len = (size_t)n;
+        Py_INCREF(text);
+        return text;
+    }
+    PyObject *utf8 = PyUnicode_AsUTF8String(text);
+    if (utf8) {
+        *s = (const uint8_t *)PyBytes_AS_STRING(utf8);
+        *len = (size_t)PyBytes_GET_SIZE(utf8);
+    }
+    return utf8;
 }
 
 static PyObject *text_run(Engine *self, PyObject *text, int want_ids) {
@@ -943,8 +955,9 @@ static PyObject *text_run(Engine *self, PyObject *text, int want_ids) {
         return NULL;
     }
     size_t len;
-    const uint8_t *s = text_utf8(text, &len);
-    if (!s)
+    const uint8_t *s;
+    PyObject *utf8 = text_utf8(text, &s, &len);
+    if (!utf8)
         return NULL;
     CacheEntry *cache = cache_take(self);
     Vec ids = {0};
@@ -954,6 +967,7 @@ static PyObject *text_run(Engine *self, PyObject *text, int want_ids) {
     total = text_tokens(self, cache, s, len, want_ids ? &ids : NULL, &err);
     Py_END_ALLOW_THREADS
     cache_give(self, cache);
+    Py_DECREF(utf8);
     PyObject *out = total == FAIL ? set_error(err)
                     : want_ids    ? ids_to_list(&ids)
                                   : PyLong_FromSize_t(total);
@@ -1013,18 +1027,19 @@ static PyObject *batch_run(Engine *self, PyObject *args, int want_ids) {
     Batch b = {self, NULL, NULL, n, NULL, NULL, 0, OK};
     Worker workers[MAX_THREADS];
     int started = 0;
+    PyObject **utf8 = calloc(n + 1, sizeof *utf8); /* what holds each text's UTF-8 */
     b.s = calloc(n + 1, sizeof *b.s);
     b.len = calloc(n + 1, sizeof *b.len);
     b.counts = calloc(n + 1, sizeof *b.counts);
     if (want_ids)
         b.ids = calloc(n + 1, sizeof *b.ids);
-    if (!b.s || !b.len || !b.counts || (want_ids && !b.ids)) {
+    if (!utf8 || !b.s || !b.len || !b.counts || (want_ids && !b.ids)) {
         PyErr_NoMemory();
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
-        b.s[i] = text_utf8(PySequence_Fast_GET_ITEM(seq, i), &b.len[i]);
-        if (!b.s[i])
+        utf8[i] = text_utf8(PySequence_Fast_GET_ITEM(seq, i), &b.s[i], &b.len[i]);
+        if (!utf8[i])
             goto done;
     }
     if (threads < 1)
@@ -1072,6 +1087,10 @@ done:
         for (size_t i = 0; i < n; i++)
             free(b.ids[i].d);
     free(b.ids);
+    if (utf8)
+        for (size_t i = 0; i < n; i++)
+            Py_XDECREF(utf8[i]);
+    free(utf8);
     free(b.s);
     free(b.len);
     free(b.counts);
@@ -1153,15 +1172,17 @@ static PyObject *mod_scan(PyObject *mod, PyObject *args) {
         return NULL;
     }
     size_t len, pos = 0;
-    const uint8_t *s = text_utf8(text, &len);
-    if (!s)
+    const uint8_t *s;
+    PyObject *utf8 = text_utf8(text, &s, &len);
+    if (!utf8)
         return NULL;
     PyObject *out = PyList_New(0);
     while (out && pos < len) {
         size_t end = lc_scan_next((lc_scan_kind)kind, s, len, pos);
         if (end <= pos || end > len) {
-            Py_DECREF(out);
-            return set_error(E_SCAN);
+            Py_CLEAR(out);
+            set_error(E_SCAN);
+            break;
         }
         PyObject *piece = PyUnicode_DecodeUTF8((const char *)s + pos, (Py_ssize_t)(end - pos), "strict");
         if (!piece || PyList_Append(out, piece) < 0)
@@ -1169,6 +1190,7 @@ static PyObject *mod_scan(PyObject *mod, PyObject *args) {
         Py_XDECREF(piece);
         pos = end;
     }
+    Py_DECREF(utf8);
     return out;
 }
 

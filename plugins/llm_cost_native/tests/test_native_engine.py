@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 import tempfile
 import threading
 from itertools import accumulate
@@ -280,6 +281,22 @@ def test_lone_surrogates_and_replaced_bytes_never_crash(pair):
     engine = native_enc.engine  # the plugin's own, not core's checked wrapper
     with pytest.raises(UnicodeEncodeError):
         engine.count(["\ud800"])  # core replaces these first; raw, it is a clean error
+    for call in (engine.count_text, engine.encode_text, lambda t: engine.count_batch(["é", t])):
+        with pytest.raises(UnicodeEncodeError):
+            call("é\ud800")
+
+
+def test_counting_keeps_no_utf8_copy_on_the_callers_strings(pair):
+    """A str that has been asked for its UTF-8 keeps it for life, and `sys.getsizeof` counts
+    it: a pipeline counting a million texts it holds must not double their memory."""
+    native_enc, _ = pair
+    texts = ["日本語のテキスト" * 50, "naïve café " * 50, "😀👨\u200d👩\u200d👧" * 50]
+    sizes = list(map(sys.getsizeof, texts))
+    native_enc.count(texts[0])
+    native_enc.encode_ordinary(texts[1])
+    native_enc.count_batch(texts, num_threads=2)
+    native_enc.encode_ordinary_batch(texts, num_threads=2)
+    assert list(map(sys.getsizeof, texts)) == sizes
 
 
 # -- the scanners' promises ---------------------------------------------------------------------
